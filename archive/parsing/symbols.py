@@ -45,7 +45,9 @@ def _canonical(match: re.Match) -> str:
         return ""  # "S/12/34" is no Security Council symbol
     if body == "A" and len(parts) == 1:
         return ""  # GA symbols always carry a session
-    suffixes = [f"{kind.capitalize()}.{int(n)}" for kind, n in _SUFFIX_PART.findall(match["suffix"])]
+    suffixes = [
+        f"{kind.capitalize()}.{int(n)}" for kind, n in _SUFFIX_PART.findall(match["suffix"])
+    ]
     return "/".join([body, *parts, *suffixes])
 
 

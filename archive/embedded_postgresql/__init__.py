@@ -1,0 +1,1 @@
+"""Database backend: PostgreSQL, embedded when DATABASE_URL is unset (see base.py)."""

@@ -1,0 +1,474 @@
+"""The archive's records. Reads live in QuerySet methods; writes go through archive.ingest.
+
+Scale: about a million letter texts in six languages. Every list is served by an index named
+below with the query that uses it.
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+
+from archive.search_vector import WeightedLetterVector
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+LANGUAGES = [
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("es", _("Spanish")),
+    ("ru", _("Russian")),
+    ("ar", _("Arabic")),
+    ("zh", _("Chinese")),
+]
+
+
+class MemberState(models.Model):
+    """A state (or observer) as the UN names it, keyed by ISO 3166 alpha-3."""
+
+    class Status(models.TextChoices):
+        MEMBER = "member", _("Member State")
+        OBSERVER = "observer", _("Observer State")
+        OTHER = "other", _("Other")
+
+    iso3 = models.CharField(_("ISO 3166 code"), max_length=3, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
+    name_es = models.CharField(_("name (Spanish)"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    short_en = models.CharField(_("short name"), max_length=100)
+    aliases = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    un_status = models.CharField(max_length=10, choices=Status.choices, default=Status.OTHER)
+
+    class Meta:
+        ordering = ["short_en"]
+        verbose_name = _("member state")
+
+    def __str__(self):
+        return self.short_en
+
+    def get_absolute_url(self):
+        return reverse("state_detail", args=[self.iso3])
+
+
+class Topic(models.Model):
+    """What an agenda item is about across sessions: its number changes, the topic does not."""
+
+    name = models.CharField(max_length=500, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("topic_detail", args=[self.slug])
+
+
+class AgendaItem(models.Model):
+    """An item of one General Assembly session's agenda (or preliminary list)."""
+
+    ga_session = models.PositiveSmallIntegerField(_("GA session"))
+    number = models.PositiveSmallIntegerField(_("item number"))
+    sub_item = models.CharField(max_length=2, blank=True)
+    titles = models.JSONField(_("titles by language"), default=dict, blank=True)
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="agenda_items"
+    )
+
+    class Meta:
+        ordering = ["ga_session", "number", "sub_item"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ga_session", "number", "sub_item"], name="agenda_item_unique_per_session"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Item %(label)s (session %(session)s)") % {
+            "label": self.label,
+            "session": self.ga_session,
+        }
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} ({self.sub_item})" if self.sub_item else str(self.number)
+
+    def title(self, language: str = "en") -> str:
+        """The title in the wanted language, else English, else any language we have."""
+        return (
+            self.titles.get(language)
+            or self.titles.get("en")
+            or next(iter(self.titles.values()), "")
+        )
+
+    def get_absolute_url(self):
+        return reverse(
+            "agenda_item_detail", args=[self.ga_session, f"{self.number}{self.sub_item}"]
+        )
+
+
+class LetterQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(is_synthetic=False)
+
+    def for_list(self):
+        return self.select_related("sender_state").prefetch_related("symbols")
+
+    def for_detail(self):
+        return self.select_related("sender_state").prefetch_related(
+            "symbols",
+            "agenda_links__agenda_item",
+            "signatories",
+            models.Prefetch("texts", queryset=LetterText.objects.order_by("language")),
+            "texts__annexes",
+        )
+
+    def by_symbol(self, symbol: str):
+        return self.filter(symbols__lookup=symbol.upper())
+
+
+class Letter(models.Model):
+    """One UN document: a letter, identical letters or a note verbale, in all its languages."""
+
+    class DocType(models.TextChoices):
+        LETTER = "letter", _("Letter")
+        IDENTICAL_LETTERS = "identical_letters", _("Identical letters")
+        NOTE_VERBALE = "note_verbale", _("Note verbale")
+
+    class Bodies(models.TextChoices):
+        GA = "GA", _("General Assembly")
+        SC = "SC", _("Security Council")
+        GA_SC = "GA_SC", _("General Assembly and Security Council")
+
+    doc_type = models.CharField(max_length=20, choices=DocType.choices, default=DocType.LETTER)
+    bodies = models.CharField(max_length=5, choices=Bodies.choices)
+    ga_session = models.PositiveSmallIntegerField(_("GA session"), null=True, blank=True)
+    sc_year = models.PositiveSmallIntegerField(
+        _("SC year"), null=True, blank=True, help_text=_("The ordinal printed: 80 for 2025.")
+    )
+    distribution_date = models.DateField(null=True, blank=True)
+    letter_date = models.DateField(null=True, blank=True)
+    original_language = models.CharField(max_length=2, choices=LANGUAGES, blank=True)
+    sender_person = models.CharField(max_length=200, blank=True)
+    sender_role = models.CharField(max_length=200, blank=True)
+    sender_state = models.ForeignKey(
+        MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="letters_sent"
+    )
+    sender_state_printed = models.CharField(max_length=200, blank=True)
+    addressees = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    # Identity of a letter whose symbols are unknown (the French seed letter): a hash of what
+    # does not change when its text is corrected. Null once symbols are known.
+    fingerprint = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    is_synthetic = models.BooleanField(
+        default=False, help_text=_("Generated for benchmarks; never part of the real archive.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LetterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-distribution_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ga_session__isnull=True) | Q(ga_session__gte=1),
+                name="letter_ga_session_positive",
+            ),
+        ]
+        indexes = [
+            # The list page: newest first, real letters only.
+            models.Index(
+                fields=["-distribution_date", "-id"],
+                condition=Q(is_synthetic=False),
+                name="letter_public_newest",
+            ),
+            models.Index(fields=["letter_date"], name="letter_letter_date"),
+            models.Index(
+                fields=["sender_state", "-distribution_date"], name="letter_sender_newest"
+            ),
+            models.Index(fields=["ga_session"], name="letter_ga_session"),
+        ]
+
+    def __str__(self):
+        return self.symbol or _("Letter %(id)s (symbol unknown)") % {"id": self.pk}
+
+    @property
+    def symbol_list(self) -> list[str]:
+        return [s.symbol for s in sorted(self.symbols.all(), key=lambda s: s.position)]
+
+    @property
+    def symbol(self) -> str:
+        """The joint symbol as the UN prints it: A/80/434–S/2025/632."""
+        return "–".join(self.symbol_list)
+
+    def get_absolute_url(self):
+        symbols = self.symbol_list
+        if symbols:
+            return reverse("letter_by_symbol", args=[symbols[0]])
+        return reverse("letter_by_id", args=[self.pk])
+
+
+class LetterSymbol(models.Model):
+    """A document symbol of a letter; a joint GA/SC letter has two, both resolve to it."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="symbols")
+    symbol = models.CharField(max_length=60)
+    # Upper-cased canonical form: the key of every symbol look-up.
+    lookup = models.CharField(max_length=60, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["letter", "position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lookup__regex=r"^[AS]/"), name="symbol_starts_with_body"
+            ),
+        ]
+
+    def __str__(self):
+        return self.symbol
+
+    def save(self, *args, **kwargs):
+        self.lookup = self.symbol.upper()
+        super().save(*args, **kwargs)
+
+
+class LetterAgendaItem(models.Model):
+    """A letter circulated under an agenda item, in the order the masthead lists them."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="agenda_links")
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.PROTECT, related_name="letter_links"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["letter", "agenda_item"], name="letter_agenda_item_once"
+            ),
+        ]
+        indexes = [
+            # The agenda-item page and facet: letters under one item.
+            models.Index(fields=["agenda_item", "letter"], name="agenda_item_letters"),
+        ]
+
+
+class LetterTextQuerySet(models.QuerySet):
+    pass
+
+
+class LetterText(models.Model):
+    """One language version of a letter: its text verbatim, and the parts the parser found."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=2, choices=LANGUAGES)
+    title = models.TextField(blank=True)
+    masthead = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    full_text = models.TextField(help_text=_("The file's text, verbatim."))
+    # Symbols and annex texts, denormalised here so the generated search vector can weight
+    # them (A and C): a generated column sees only its own row.
+    symbols_text = models.CharField(max_length=200, blank=True, editable=False)
+    annexes_text = models.TextField(blank=True, editable=False)
+    source_name = models.CharField(max_length=255, blank=True)
+    source_sha256 = models.CharField(max_length=64, db_index=True)
+    parser_version = models.CharField(max_length=20)
+    # PostgreSQL keeps it current: no signals, no reindex command.
+    search_vector = models.GeneratedField(
+        expression=WeightedLetterVector(),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LetterTextQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["letter", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "language"], name="one_text_per_language"),
+        ]
+        indexes = [GinIndex(fields=["search_vector"], name="lettertext_search")]
+
+    def __str__(self):
+        return f"{self.letter} ({self.language})"
+
+
+class Annex(models.Model):
+    letter_text = models.ForeignKey(LetterText, on_delete=models.CASCADE, related_name="annexes")
+    order = models.PositiveSmallIntegerField()
+    heading = models.TextField(blank=True)
+    title = models.TextField(blank=True)
+    letter_date = models.DateField(null=True, blank=True)
+    author_person = models.CharField(max_length=200, blank=True)
+    author_role = models.CharField(max_length=200, blank=True)
+    original_language = models.CharField(max_length=2, choices=LANGUAGES, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["letter_text", "order"]
+        verbose_name_plural = _("annexes")
+        constraints = [
+            models.UniqueConstraint(fields=["letter_text", "order"], name="annex_order_unique"),
+            models.CheckConstraint(condition=Q(order__gte=1), name="annex_order_from_one"),
+        ]
+
+    def __str__(self):
+        return self.title or _("Annex %(order)s") % {"order": self.order}
+
+    @property
+    def anchor(self) -> str:
+        return f"annex-{self.order}"
+
+
+class Signatory(models.Model):
+    """Who signed the letter (annex_order 0) or one of its annexes."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="signatories")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=200, blank=True)
+    annex_order = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name_plural = _("signatories")
+        indexes = [
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="signatory_name_trgm"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class LetterCitation(models.Model):
+    """A document symbol cited in a letter's text; resolved to a letter at read time."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="citations")
+    cited_lookup = models.CharField(max_length=60)
+    cited_symbol = models.CharField(max_length=60)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "cited_lookup"], name="citation_once"),
+        ]
+        indexes = [models.Index(fields=["cited_lookup"], name="citation_cited")]
+
+
+class IncidentClaim(models.Model):
+    """An incident a letter claims happened. A claim, attributed to its claimant, never a fact."""
+
+    class Review(models.TextChoices):
+        UNREVIEWED = "unreviewed", _("Not yet reviewed")
+        CONFIRMED = "confirmed", _("Extraction confirmed by an editor")
+        CORRECTED = "corrected", _("Extraction corrected by an editor")
+        REJECTED = "rejected", _("Rejected: not a claim")
+
+    class Confidence(models.TextChoices):
+        CLEAR = "clear", _("clear")
+        BORDERLINE = "borderline", _("borderline")
+
+    class Precision(models.TextChoices):
+        DAY = "day", _("day")
+        MONTH = "month", _("month")
+        YEAR = "year", _("year")
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="claims")
+    letter_text = models.ForeignKey(LetterText, on_delete=models.CASCADE, related_name="claims")
+    annex = models.ForeignKey(Annex, null=True, blank=True, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=100)
+    claimant = models.ForeignKey(
+        MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="claims_made"
+    )
+    claimant_name = models.CharField(max_length=200, blank=True)
+    accused_name = models.CharField(max_length=300, blank=True)
+    accused_state = models.ForeignKey(
+        MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="claims_against"
+    )
+    date = models.DateField(null=True, blank=True)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(max_length=5, choices=Precision.choices, default="day")
+    place = models.CharField(max_length=300, blank=True)
+    killed = models.PositiveIntegerField(null=True, blank=True)
+    killed_civilians = models.PositiveIntegerField(null=True, blank=True)
+    injured = models.PositiveIntegerField(null=True, blank=True)
+    injured_civilians = models.PositiveIntegerField(null=True, blank=True)
+    victims = models.CharField(max_length=300, blank=True)
+    quote = models.TextField()
+    quote_start = models.PositiveIntegerField()
+    quote_end = models.PositiveIntegerField()
+    confidence = models.CharField(max_length=10, choices=Confidence.choices, default="clear")
+    found_by = models.CharField(max_length=50)
+    review_status = models.CharField(
+        max_length=12, choices=Review.choices, default=Review.UNREVIEWED
+    )
+    reviewed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["letter", "annex__order", "quote_start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quote_end__gt=models.F("quote_start")), name="claim_quote_span"
+            ),
+            models.CheckConstraint(
+                condition=Q(killed_civilians__isnull=True)
+                | Q(killed__isnull=True)
+                | Q(killed_civilians__lte=models.F("killed")),
+                name="claim_killed_civilians_le_killed",
+            ),
+            models.CheckConstraint(
+                condition=Q(injured_civilians__isnull=True)
+                | Q(injured__isnull=True)
+                | Q(injured_civilians__lte=models.F("injured")),
+                name="claim_injured_civilians_le_injured",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["accused_state"], name="claim_accused_state"),
+            models.Index(fields=["letter"], name="claim_letter"),
+        ]
+
+    def __str__(self):
+        return _("%(kind)s, claimed by %(claimant)s") % {
+            "kind": self.kind,
+            "claimant": self.claimant_name or _("the sender"),
+        }
+
+    @property
+    def anchor(self) -> str:
+        return f"claim-{self.pk}"
+
+
+class SourceFile(models.Model):
+    """An original file as uploaded or imported, kept with its checksum."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    original_name = models.CharField(max_length=255)
+    stored_path = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField()
+    file_format = models.CharField(max_length=5)
+    letter_text = models.ForeignKey(
+        LetterText, null=True, blank=True, on_delete=models.SET_NULL, related_name="sources"
+    )
+    uploaded_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        permissions = [("upload_letters", "Can upload letters")]
+
+    def __str__(self):
+        return self.original_name
