@@ -1,0 +1,143 @@
+"""States as letters name them: UN names in four languages, aliases, UN status.
+
+The data is fixtures/member_states.json, generated once by scripts/make_member_states.py;
+nothing here needs pycountry. Lookups ignore case, accents, leading articles ("the",
+"l'", "la", "el") and a possessive "'s", so "l'Azerbaïdjan", "the Russian Federation",
+"España" and "Israel's" all resolve.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+STATES_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "member_states.json"
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+_LEADING_ARTICLE = re.compile(r"^(?:the|l'|la|le|les|el|los|las|de la|de l'|du|des)\s*", re.I)
+_POSSESSIVE = re.compile(r"'s?$")
+
+
+@dataclass(frozen=True)
+class State:
+    iso3: str  # ISO 3166-1 alpha-3; ISO 3166-3 codes ("SUN") for former states
+    name_en: str  # UN short name: "Iran (Islamic Republic of)", "State of Palestine"
+    name_fr: str
+    name_es: str
+    name_ru: str
+    aliases: tuple[str, ...]  # official, common and former names in any language
+    un_status: str  # "member", "observer" or "other"
+    short_en: str  # name for running English text: "Iran", "Palestine", "United States"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name of the state: the four UN names, the short name and the aliases."""
+        return (
+            self.name_en,
+            self.name_fr,
+            self.name_es,
+            self.name_ru,
+            self.short_en,
+            *self.aliases,
+        )
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip its accents, one output character per input character.
+
+    Keeping the length lets a match in the folded text index the original text.
+    """
+    folded = []
+    for char in text.translate(_APOSTROPHES):
+        base = unicodedata.normalize("NFD", char)[0].lower()
+        folded.append(base[0] if base else char)
+    return "".join(folded)
+
+
+def _key(name: str) -> str:
+    """The comparison form of a name: folded, articles and punctuation dropped."""
+    key = fold(unicodedata.normalize("NFC", name)).strip()
+    key = _POSSESSIVE.sub("", key)
+    key = re.sub(r"[()\[\],.\-–]", " ", key)
+    key = re.sub(r"\s+", " ", key).strip()
+    previous = None
+    while previous != key:
+        previous = key
+        key = _LEADING_ARTICLE.sub("", key).strip()
+    return key
+
+
+@cache
+def load_states() -> tuple[State, ...]:
+    """Every state in fixtures/member_states.json (UN Members, observers, others)."""
+    records = json.loads(STATES_FILE.read_text(encoding="utf-8"))
+    return tuple(
+        State(
+            iso3=record["iso3"],
+            name_en=record["name_en"],
+            name_fr=record["name_fr"],
+            name_es=record["name_es"],
+            name_ru=record["name_ru"],
+            aliases=tuple(record["aliases"]),
+            un_status=record["un_status"],
+            short_en=record["short_en"],
+        )
+        for record in records
+    )
+
+
+@cache
+def _index() -> dict[str, State]:
+    index: dict[str, State] = {}
+    # UN Members and observers first, so that a name they share with a territory or a
+    # former state ("Congo", "Macedonia") goes to them.
+    ranked = sorted(load_states(), key=lambda state: state.un_status == "other")
+    for state in ranked:
+        for name in state.names:
+            index.setdefault(_key(name), state)
+    return index
+
+
+def resolve_state(printed: str) -> State | None:
+    """The state a letter means by ``printed`` ("l'Azerbaïdjan", "España"), or None."""
+    if not printed or not printed.strip():
+        return None
+    return _index().get(_key(printed))
+
+
+def english_state_name(printed: str) -> str | None:
+    """The short English name of the state ``printed`` names ("Azerbaïdjan" -> "Azerbaijan")."""
+    state = resolve_state(printed)
+    return state.short_en if state else None
+
+
+@cache
+def _mention_pattern() -> re.Pattern[str]:
+    # Folded names, longest first so that "Democratic Republic of the Congo" wins over
+    # "Congo"; whitespace and hyphens in a name match any run of them (line breaks).
+    names = {fold(name) for state in load_states() for name in state.names if len(name) > 3}
+    names |= {fold(name) for state in load_states() for name in state.names if name.isupper()}
+    alternatives = []
+    for name in sorted(names, key=len, reverse=True):
+        parts = [re.escape(part) for part in re.split(r"[\s\-]+", name) if part]
+        alternatives.append(r"[\s\-]+".join(parts))
+    return re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])")
+
+
+def find_state_mentions(text: str) -> list[tuple[int, int, State]]:
+    """Every state named in ``text``: (start, end, state), in reading order.
+
+    Only names count: adjectives ("Israeli", "arménien") are not mentions of a state.
+    """
+    mentions = []
+    for match in _mention_pattern().finditer(fold(text)):
+        state = resolve_state(text[match.start() : match.end()])
+        if state is None:
+            state = resolve_state(re.sub(r"[\s\-]+", " ", match.group()))
+        if state is not None:
+            mentions.append((match.start(), match.end(), state))
+    return mentions
