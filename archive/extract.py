@@ -1,0 +1,517 @@
+"""Turn an uploaded file (.pdf, .docx, .txt, .md) into plain text, refusing hostile input.
+
+Pure Python, no Django. The one entry point is :func:`extract_text`; every refusal is an
+:class:`ExtractionError` whose ``reason`` is a sentence that can be shown to the uploader.
+
+The format is decided by the file name's extension AND its content: a ``.pdf`` must start
+with ``%PDF-``, a ``.docx`` must be a zip holding ``word/document.xml``, and text files must
+be UTF-8 without NUL bytes or binary junk. A file whose content contradicts its extension is
+refused rather than guessed at.
+
+PDF text and how it compares with ``pdftotext``
+-----------------------------------------------
+The letter parser is tuned on ``fixtures/letters/*.en.txt``, which ``pdftotext`` made (reading
+order, ``\\f`` between pages). pypdf offers two modes; on the fixture PDFs:
+
+* default ("plain") mode follows the content stream. Lines come out whole, but text drawn on
+  the same baseline in different columns is glued into one line: the masthead gives
+  ``General Assembly  Security Council`` and ``Eightieth session`` / ``Eightieth year`` on
+  one line (``Forty-ninth session Forty-ninth year`` in the 1990s PDFs), ``Security Council
+  Distr.``, ``ORIGINAL: ENGLISH``; page footers come out as ``25-16785 (E)    221025``; in the
+  2025 Word PDFs the footer and barcode of page 1 are drawn *before* the masthead fields.
+* ``extraction_mode="layout"`` places every glyph on a character grid, so the masthead
+  columns stay apart (separated by long runs of spaces) and the reading order is top to
+  bottom; but justified lines carry runs of two or more spaces between words, and the
+  letter-spaced 1982 scan (S/14938) has runs of 5 to 20 spaces between ordinary words.
+
+This module uses layout mode and then rebuilds ``pdftotext``-like lines: a page is cut
+into blocks at vertical gaps of two or more empty grid lines; inside a block, a column of
+blank grid cells (a gutter) at least :data:`_MIN_GUTTER` wide that no line crosses, with at
+least two lines of text to its right and one line with text on both sides, splits the block
+into a left part and a right part, emitted one after the other (as ``pdftotext`` emits its
+text blocks). Runs of spaces inside a line are then collapsed to one space, lines are
+stripped, and blocks are separated by one blank line. Words are kept verbatim: hyphenated
+line ends are NOT joined, and OCR noise in old scans is left alone. What remains different
+from the ``.txt`` files is listed in the report of the engineer who wrote this module and
+summarised here:
+
+* overprinted (fake-bold) masthead words are doubled by pypdf in the 1990s PDFs
+  (``UNITEDUNITED``, ``NATIONSNATIONS``), where ``pdftotext`` drops the overprint;
+* ``ORIGINAL: ENGLISH`` stays on one line (``pdftotext`` splits it into ``ORIGINAL:`` ...
+  ``ENGLISH`` several lines later);
+* in the 2025 PDFs the masthead symbol comes after ``United Nations`` / ``General Assembly``
+  / ``Security Council`` instead of first, and the footer line is ``25-16785 (E) 221025``
+  instead of three separate lines;
+* blank lines do not fall exactly where ``pdftotext`` puts them;
+* the 1982 scan (S/14938) reads in proper line order, which ``pdftotext`` does not manage.
+
+Encryption: an encrypted PDF is refused, EXCEPT one that opens with the empty user password
+(a PDF that only restricts printing or copying, which any viewer opens without asking):
+its text is extracted and a warning says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import struct
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.text.paragraph import Paragraph
+from lxml import etree
+from pypdf import PageObject, PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+MAX_PDF_PAGES = 500
+# A letter is a few pages; 5 million characters is a thousand pages of text.
+MAX_TEXT_CHARS = 5_000_000
+DOCX_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+DOCX_MAX_COMPRESSION_RATIO = 100
+DOCX_MAX_MEMBERS = 2000
+# Members this small cannot be a bomb, and tiny XML parts legitimately compress by more than
+# 100 to 1, so the ratio test only applies above this size.
+_RATIO_CHECK_MIN_BYTES = 1024 * 1024
+
+# What pypdf raises on a damaged file, besides its own errors (broken xref, truncated
+# stream, limits reached): it trips over values of the wrong type or size.
+_PYPDF_FAILURES: tuple[type[BaseException], ...] = (
+    PyPdfError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    struct.error,
+    zlib.error,
+    RecursionError,  # deeply nested or self-referencing objects
+)
+
+SUPPORTED_EXTENSIONS = (".pdf", ".docx", ".txt", ".md")
+_TEXT_EXTENSIONS = {".txt": "txt", ".md": "md"}
+
+# A page with fewer letters or digits than this is treated as having no text layer.
+_MIN_TEXT_CHARS_PER_PAGE = 25
+# A text file where more than this share of characters are control characters is binary.
+_MAX_CONTROL_CHAR_SHARE = 0.10
+# Narrowest run of blank grid columns taken as a gutter between two text columns.
+_MIN_GUTTER = 4
+# ... and at least this many times the block's median gap between words.
+_GUTTER_TO_WORD_GAP = 3
+
+_PDF_MAGIC = b"%PDF-"
+# The PDF specification lets readers accept a header anywhere in the first 1024 bytes.
+_PDF_HEADER_WINDOW = 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .xls: Word 97-2003 files
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_DTD_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    # lxml reads UTF-16 XML too, so a declaration could hide in either byte order.
+    for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
+
+
+class ExtractionError(ValueError):
+    """The upload cannot be turned into text; ``reason`` says why, for the uploader."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    """The plain text of an upload and facts about it."""
+
+    text: str
+    format: str  # 'pdf', 'docx', 'txt' or 'md'
+    pages: int | None  # PDF page count; None for other formats
+    sha256: str  # hex digest of the uploaded bytes
+    warnings: tuple[str, ...] = ()
+
+
+def extract_text(
+    data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> ExtractedText:
+    """Return the plain text of an uploaded file, or raise ExtractionError.
+
+    ``filename`` gives the extension (.pdf, .docx, .txt, .md); the content must agree with it.
+    Line ends are ``\\n``; PDF pages are separated by ``\\f`` as ``pdftotext`` does.
+    """
+    if not data:
+        raise ExtractionError("The file is empty.")
+    if len(data) > max_bytes:
+        raise ExtractionError(f"The file is larger than the {_human_size(max_bytes)} limit.")
+    extension = PurePosixPath(filename.replace("\\", "/")).suffix.lower()
+    digest = hashlib.sha256(data).hexdigest()
+    if extension == ".pdf":
+        text, pages, warnings = _extract_pdf(data)
+        return ExtractedText(text, "pdf", pages, digest, warnings)
+    if extension == ".docx":
+        text, warnings = _extract_docx(data)
+        return ExtractedText(text, "docx", None, digest, warnings)
+    if extension in _TEXT_EXTENSIONS:
+        text = _decode_text(data, extension)
+        return ExtractedText(text, _TEXT_EXTENSIONS[extension], None, digest, ())
+    if not extension:
+        raise ExtractionError("The file name has no extension; upload .pdf, .docx, .txt or .md.")
+    raise ExtractionError(f"Unsupported file type '{extension}'; upload .pdf, .docx, .txt or .md.")
+
+
+def safe_filename(name: str) -> str:
+    """Return a file name safe to store: no directories, no leading dot, only [A-Za-z0-9._-].
+
+    Accents are transliterated (``été`` becomes ``ete``), other characters become ``_``,
+    the result is at most 100 characters and keeps the extension; it is never empty.
+    """
+    max_length = 100
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    ascii_name = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name)
+    cleaned = re.sub(r"_{2,}", "_", cleaned).lstrip("._-")
+    stem, dot, extension = cleaned.rpartition(".")
+    if not dot:
+        stem, extension = cleaned, ""
+    stem = stem.strip("._-")
+    # A name that was only an extension ('.pdf' after the dots went) or nothing at all.
+    if not stem:
+        stem = "file"
+    suffix = f".{extension[:10]}" if extension else ""
+    return stem[: max_length - len(suffix)].rstrip("._-") + suffix
+
+
+# ----------------------------------------------------------------------------------- PDF
+
+
+def _extract_pdf(data: bytes) -> tuple[str, int, tuple[str, ...]]:
+    """Return (text, page count, warnings) of a PDF, pages joined with form feeds."""
+    if _PDF_MAGIC not in data[:_PDF_HEADER_WINDOW]:
+        raise ExtractionError("This .pdf file is not a PDF.")
+    warnings: list[str] = []
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            # An empty user password means any viewer opens the file without asking.
+            if not reader.decrypt(""):
+                raise ExtractionError("The PDF is encrypted; upload an unprotected copy.")
+            warnings.append("The PDF carries copy or print restrictions; its text was read.")
+        page_count = len(reader.pages)
+        if page_count > MAX_PDF_PAGES:
+            raise ExtractionError(f"The PDF has {page_count} pages; the limit is {MAX_PDF_PAGES}.")
+        page_texts: list[str] = []
+        total_chars = 0
+        for page in reader.pages:
+            page_text = _pdf_page_lines(_page_layout_text(page))
+            total_chars += len(page_text)
+            if total_chars > MAX_TEXT_CHARS:
+                raise ExtractionError(
+                    f"The PDF holds more than {MAX_TEXT_CHARS:,} characters of text; "
+                    "refused as too large for a letter."
+                )
+            page_texts.append(page_text)
+    except ExtractionError:
+        raise
+    except (FileNotDecryptedError, DependencyError) as error:
+        # DependencyError: AES encryption needs the 'cryptography' package to decrypt.
+        raise ExtractionError("The PDF is encrypted; upload an unprotected copy.") from error
+    except _PYPDF_FAILURES as error:
+        raise ExtractionError("The PDF is damaged or truncated.") from error
+
+    empty_pages = [
+        number
+        for number, page_text in enumerate(page_texts, start=1)
+        if _count_word_chars(page_text) < _MIN_TEXT_CHARS_PER_PAGE
+    ]
+    if len(empty_pages) == page_count:
+        raise ExtractionError("The PDF has no text layer (a scanned image); run OCR first.")
+    if empty_pages:
+        listed = ", ".join(str(number) for number in empty_pages)
+        warnings.append(f"Page(s) {listed} have little or no text (scanned images?).")
+    # Like pdftotext: every page ends with a newline, pages are separated by a form feed.
+    return "\f".join(f"{text}\n" for text in page_texts), page_count, tuple(warnings)
+
+
+def _page_layout_text(page: PageObject) -> str:
+    """Return the layout-mode text of a page, or its plain text if layout mode fails.
+
+    Layout mode needs font metrics that some odd fonts do not give; the plain mode copes.
+    """
+    try:
+        return page.extract_text(extraction_mode="layout")
+    except _PYPDF_FAILURES:
+        return page.extract_text()
+
+
+def _count_word_chars(text: str) -> int:
+    return sum(1 for char in text if char.isalnum())
+
+
+def _pdf_page_lines(layout_text: str) -> str:
+    """Rebuild pdftotext-like lines from one page of pypdf layout-mode text.
+
+    Blocks are separated by vertical gaps; each block is split at gutters into columns
+    read one after the other; runs of spaces collapse to one.
+    """
+    out_blocks = []
+    for block in _vertical_blocks(layout_text.split("\n")):
+        lines = [_collapse_spaces(line) for line in _read_columns(block)]
+        lines = [line for line in lines if line]
+        if lines:
+            out_blocks.append("\n".join(lines))
+    return "\n\n".join(out_blocks)
+
+
+def _vertical_blocks(grid_lines: list[str]) -> Iterator[list[str]]:
+    """Group grid lines into blocks separated by two or more empty lines.
+
+    One empty line inside a block is kept (as '') so that column positions stay comparable.
+    """
+    block: list[str] = []
+    empty_run = 0
+    for line in grid_lines:
+        if line.strip():
+            if empty_run >= 2 and block:
+                yield block
+                block = []
+            elif empty_run == 1 and block:
+                block.append("")
+            block.append(line.rstrip())
+            empty_run = 0
+        else:
+            empty_run += 1
+    if block:
+        yield block
+
+
+def _read_columns(block: list[str]) -> list[str]:
+    """Return the lines of a block in reading order: left column first, then the right one."""
+    gutter = _find_gutter(block)
+    if gutter is None:
+        return block
+    start, end = gutter
+    left = [line[:start] for line in block]
+    right = [line[end:] for line in block]
+    # pdftotext puts a blank line between blocks; '' lines are dropped later anyway.
+    return [*_read_columns(left), *_read_columns(right)]
+
+
+def _find_gutter(block: list[str]) -> tuple[int, int] | None:
+    """Find the widest run of grid columns that is blank on every line of the block.
+
+    It counts as a gutter only if it has text on both sides on at least one line and text to
+    its right on at least two lines: a justified paragraph has gaps too, but they do not
+    line up from one line to the next.
+    """
+    text_lines = [line for line in block if line.strip()]
+    if len(text_lines) < 2:
+        return None
+    # Letter-spaced scans put wide gaps between ordinary words; a gutter must be much
+    # wider than the block's usual gap between words.
+    word_gaps = sorted(
+        len(gap) for line in text_lines for gap in re.findall(r"(?<=\S) +(?=\S)", line)
+    )
+    typical_gap = word_gaps[len(word_gaps) // 2] if word_gaps else 1
+    min_gutter = max(_MIN_GUTTER, _GUTTER_TO_WORD_GAP * typical_gap)
+    width = max(len(line) for line in text_lines)
+    occupied = [False] * width
+    for line in text_lines:
+        for column, char in enumerate(line):
+            if not char.isspace():
+                occupied[column] = True
+    best: tuple[int, int] | None = None
+    column = 0
+    while column < width:
+        if occupied[column]:
+            column += 1
+            continue
+        start = column
+        while column < width and not occupied[column]:
+            column += 1
+        # start == 0 is left indentation, not a gutter; column == width cannot happen.
+        if start == 0 or column - start < min_gutter:
+            continue
+        both_sides = sum(1 for line in text_lines if line[:start].strip() and line[column:].strip())
+        right_side = sum(1 for line in text_lines if line[column:].strip())
+        if (
+            both_sides >= 1
+            and right_side >= 2
+            and (best is None or column - start > best[1] - best[0])
+        ):
+            best = (start, column)
+    return best
+
+
+def _collapse_spaces(line: str) -> str:
+    return re.sub(r"[ \t\u00a0]+", " ", line).strip()
+
+
+# ---------------------------------------------------------------------------------- DOCX
+
+
+def _extract_docx(data: bytes) -> tuple[str, tuple[str, ...]]:
+    """Return (text, warnings) of a .docx: body paragraphs and table cells in order."""
+    if data.startswith(_OLE_MAGIC):
+        raise ExtractionError(
+            "The .docx file is an old Word 97-2003 document; save it as .docx and upload again."
+        )
+    if not data.startswith(_ZIP_MAGIC):
+        raise ExtractionError("The .docx file is not a valid Word document.")
+    _check_docx_zip(data)
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        lines = list(_docx_block_lines(document.element.body, document))
+    except (
+        PackageNotFoundError,
+        zipfile.BadZipFile,  # also raised when a member fails its CRC check
+        etree.XMLSyntaxError,
+        KeyError,  # a relationship points at a part that is not there
+        ValueError,
+        zlib.error,
+        EOFError,
+    ) as error:
+        raise ExtractionError("The .docx file is not a valid Word document.") from error
+    text = _squeeze_blank_lines("\n".join(lines))
+    if len(text) > MAX_TEXT_CHARS:
+        raise ExtractionError(
+            f"The .docx file holds more than {MAX_TEXT_CHARS:,} characters of text; "
+            "refused as too large for a letter."
+        )
+    warnings = () if text.strip() else ("The Word document contains no text.",)
+    return text, warnings
+
+
+def _check_docx_zip(data: bytes) -> None:
+    """Refuse zip bombs, member floods and XML with a DTD before python-docx parses anything.
+
+    The sizes checked are the ones the zip declares; zipfile stops reading a member at its
+    declared size and then fails the CRC check, so a zip that lies about them is refused
+    when python-docx reads it.
+    """
+    bomb = (
+        f"The .docx file expands to more than {_human_size(DOCX_MAX_UNCOMPRESSED_BYTES)}; "
+        "refused as a possible zip bomb."
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > DOCX_MAX_MEMBERS:
+                raise ExtractionError(
+                    f"The .docx file has more than {DOCX_MAX_MEMBERS} parts; refused."
+                )
+            if sum(member.file_size for member in members) > DOCX_MAX_UNCOMPRESSED_BYTES:
+                raise ExtractionError(bomb)
+            for member in members:
+                if (
+                    member.file_size > _RATIO_CHECK_MIN_BYTES
+                    and member.file_size > DOCX_MAX_COMPRESSION_RATIO * member.compress_size
+                ):
+                    raise ExtractionError(
+                        f"The .docx file has a part compressed more than "
+                        f"{DOCX_MAX_COMPRESSION_RATIO} to 1; refused as a possible zip bomb."
+                    )
+            names = {member.filename for member in members}
+            if "word/document.xml" not in names:
+                raise ExtractionError("The .docx file is not a valid Word document.")
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")) and _has_dtd(archive, member):
+                    raise ExtractionError(
+                        "The .docx file contains an XML document type declaration "
+                        "(possible entity expansion attack); refused."
+                    )
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+        # NotImplementedError: a compression method zipfile does not know.
+        raise ExtractionError("The .docx file is not a valid Word document.") from error
+
+
+def _has_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """Scan one zip member in chunks for <!DOCTYPE or <!ENTITY, without loading it whole."""
+    overlap = max(len(marker) for marker in _DTD_MARKERS)
+    tail = b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(1024 * 1024):
+            window = tail + chunk
+            if any(marker in window for marker in _DTD_MARKERS):
+                return True
+            tail = window[-overlap:]
+    return False
+
+
+def _docx_block_lines(container: BaseOxmlElement, document: DocxDocument) -> Iterator[str]:
+    """Yield the lines of a body or table cell: one per paragraph, one per table cell line.
+
+    Tables are read row by row, cell by cell, each cell's paragraphs on their own lines, so
+    that every field of a UN masthead table lands on its own line. Content controls
+    (w:sdt) are opened; headers, footers, footnotes and text boxes are not read.
+    """
+    for child in container.iterchildren():
+        if child.tag == qn("w:p"):
+            yield Paragraph(child, document).text
+        elif child.tag == qn("w:tbl"):
+            yield ""
+            for row in child.iterchildren(qn("w:tr")):
+                for cell in row.iterchildren(qn("w:tc")):
+                    for line in _docx_block_lines(cell, document):
+                        if line.strip():
+                            yield line
+            yield ""
+        elif child.tag == qn("w:sdt"):
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _docx_block_lines(content, document)
+
+
+def _squeeze_blank_lines(text: str) -> str:
+    lines = [line.rstrip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+
+
+# ---------------------------------------------------------------------------------- text
+
+
+def _decode_text(data: bytes, extension: str) -> str:
+    """Decode a .txt or .md upload as UTF-8 and normalise its line ends to '\\n'."""
+    if data.startswith(_PDF_MAGIC):
+        raise ExtractionError(f"This {extension} file is a PDF; upload it with a .pdf name.")
+    if data.startswith(_ZIP_MAGIC):
+        raise ExtractionError(
+            f"This {extension} file is a zip archive (a .docx?), not a text file."
+        )
+    if data.startswith(_UTF16_BOMS):
+        raise ExtractionError("The file is UTF-16 text; save it as UTF-8 and upload again.")
+    if b"\x00" in data:
+        raise ExtractionError("The file contains NUL bytes; it is not a text file.")
+    try:
+        text = data.decode("utf-8-sig")  # -sig strips a byte-order mark if there is one
+    except UnicodeDecodeError as error:
+        raise ExtractionError("The file is not UTF-8 text.") from error
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    allowed_controls = {"\n", "\t", "\f"}
+    control_chars = sum(
+        1 for char in text if char not in allowed_controls and unicodedata.category(char) == "Cc"
+    )
+    if control_chars > _MAX_CONTROL_CHAR_SHARE * len(text):
+        raise ExtractionError("The file is mostly control characters; it is not a text file.")
+    return text
+
+
+def _human_size(size: int) -> str:
+    mebibyte = 1024 * 1024
+    if size >= mebibyte:
+        return f"{size / mebibyte:g} MB"
+    if size >= 1024:
+        return f"{size / 1024:g} KB"
+    return f"{size}-byte"
