@@ -9,10 +9,10 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
-
-from archive.search_vector import WeightedLetterVector
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from archive.search_vector import WeightedLetterVector
 
 LANGUAGES = [
     ("en", _("English")),
@@ -93,6 +93,11 @@ class AgendaItem(models.Model):
             "session": self.ga_session,
         }
 
+    def get_absolute_url(self):
+        return reverse(
+            "agenda_item_detail", args=[self.ga_session, f"{self.number}{self.sub_item}"]
+        )
+
     @property
     def label(self) -> str:
         return f"{self.number} ({self.sub_item})" if self.sub_item else str(self.number)
@@ -103,11 +108,6 @@ class AgendaItem(models.Model):
             self.titles.get(language)
             or self.titles.get("en")
             or next(iter(self.titles.values()), "")
-        )
-
-    def get_absolute_url(self):
-        return reverse(
-            "agenda_item_detail", args=[self.ga_session, f"{self.number}{self.sub_item}"]
         )
 
 
@@ -196,6 +196,12 @@ class Letter(models.Model):
     def __str__(self):
         return self.symbol or _("Letter %(id)s (symbol unknown)") % {"id": self.pk}
 
+    def get_absolute_url(self):
+        symbols = self.symbol_list
+        if symbols:
+            return reverse("letter_by_symbol", args=[symbols[0]])
+        return reverse("letter_by_id", args=[self.pk])
+
     @property
     def symbol_list(self) -> list[str]:
         return [s.symbol for s in sorted(self.symbols.all(), key=lambda s: s.position)]
@@ -204,12 +210,6 @@ class Letter(models.Model):
     def symbol(self) -> str:
         """The joint symbol as the UN prints it: A/80/434–S/2025/632."""
         return "–".join(self.symbol_list)
-
-    def get_absolute_url(self):
-        symbols = self.symbol_list
-        if symbols:
-            return reverse("letter_by_symbol", args=[symbols[0]])
-        return reverse("letter_by_id", args=[self.pk])
 
 
 class LetterSymbol(models.Model):
@@ -257,6 +257,9 @@ class LetterAgendaItem(models.Model):
             # The agenda-item page and facet: letters under one item.
             models.Index(fields=["agenda_item", "letter"], name="agenda_item_letters"),
         ]
+
+    def __str__(self):
+        return f"{self.letter_id} under {self.agenda_item_id}"
 
 
 class LetterTextQuerySet(models.QuerySet):
@@ -360,6 +363,9 @@ class LetterCitation(models.Model):
             models.UniqueConstraint(fields=["letter", "cited_lookup"], name="citation_once"),
         ]
         indexes = [models.Index(fields=["cited_lookup"], name="citation_cited")]
+
+    def __str__(self):
+        return self.cited_symbol
 
 
 class IncidentClaim(models.Model):

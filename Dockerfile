@@ -1,0 +1,30 @@
+# Production image: gunicorn behind your HTTPS proxy, configured by the environment:
+#   DATABASE_URL (required here), SECRET_KEY, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, PRODUCTION=1.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=archive.settings \
+    PRODUCTION=1 \
+    PORT=8000
+
+RUN useradd --create-home --uid 10001 archive
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY archive ./archive
+RUN pip install .
+
+COPY manage.py ./
+COPY templates ./templates
+COPY static ./static
+COPY fixtures ./fixtures
+# collectstatic needs no database; the key is only for this build step.
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input --verbosity 0 \
+    && mkdir -p /app/media && chown archive:archive /app/media
+
+USER archive
+EXPOSE 8000
+CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn archive.wsgi --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]

@@ -1,0 +1,23 @@
+"""Every test runs on real PostgreSQL (embedded unless DATABASE_URL is set), with the real
+letters of fixtures/letters/ imported once per session through the one write path."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+LETTERS = FIXTURES / "letters"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("import_letters", str(LETTERS), quiet_progress=True)
+
+
+@pytest.fixture
+def french_letter(db):
+    from archive.models import Letter
+
+    return Letter.objects.get(texts__source_name="2021-02-23_Azerbaijan_mines.fr.txt")

@@ -1,0 +1,127 @@
+"""Pages a reader sees: status, visible text, permalinks, and a constant number of queries."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from archive.ingest import ingest_letter
+from archive.models import Letter, LetterSymbol
+from archive.parsing import parse_letter
+
+from .conftest import LETTERS as LETTERS_DIR
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+def visible_text(response) -> str:
+    html = response.content.decode()
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_list_shows_letters_newest_first(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    newest = html.index("A/80/500")
+    oldest = html.index("S/14938")
+    assert newest < oldest
+
+
+def test_list_page_query_count_does_not_grow_with_letters(
+    client, db, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        client.get("/")
+
+
+def test_french_letter_page_shows_its_masthead(client, french_letter):
+    response = client.get(french_letter.get_absolute_url())
+    assert response.status_code == 200
+    text = visible_text(response)
+    for number in [34, 35, 40, 63, 64, 68, 72, 86]:
+        assert f"Item {number}" in text
+    assert "La situation dans les territoires occupés de l'Azerbaïdjan" in text.replace(
+        "&#x27;", "'"
+    )
+    assert "75th session" in text
+    assert "76th year" in text
+    assert "24 February 2021" in text
+    assert "23 February 2021" in text
+    assert "Original language English" in text
+    assert "Annex 1" in text and "22 February 2021" in text
+    assert "Yashar Aliyev" in text and "Jeyhun Bayramov" in text
+
+
+def test_french_letter_claims_are_attributed_and_linked_to_their_sentence(client, french_letter):
+    response = client.get(french_letter.get_absolute_url())
+    html = response.content.decode()
+    text = visible_text(response)
+    assert "claimed by Azerbaijan" in text
+    anchors = re.findall(r'href="#(claim-\d+)"', html)
+    assert anchors
+    for anchor in anchors:
+        assert f'id="{anchor}"' in html  # every quote link lands on the quoted sentence
+
+
+def test_symbol_permalinks_and_redirects(client, db):
+    assert client.get("/A/80/434/").status_code == 200
+    other = client.get("/S/2025/632/")
+    assert other.status_code == 301
+    assert other["Location"] == "/A/80/434/"
+    lower = client.get("/a/80/434/")
+    assert lower.status_code == 301 and lower["Location"] == "/A/80/434/"
+    assert client.get("/A/99/999/").status_code == 404
+
+
+def test_unknown_symbol_letter_redirects_once_an_editor_adds_its_symbols(client, french_letter):
+    old_permalink = f"/letters/{french_letter.pk}/"
+    assert client.get(old_permalink).status_code == 200
+    LetterSymbol.objects.create(letter=french_letter, symbol="A/75/780", position=0)
+    LetterSymbol.objects.create(letter=french_letter, symbol="S/2021/189", position=1)
+    response = client.get(old_permalink)
+    assert response.status_code == 301
+    assert response["Location"] == "/A/75/780/"
+    assert client.get("/A/75/780/").status_code == 200
+
+
+def test_detail_query_count_is_constant(client, db, django_assert_max_num_queries):
+    for letter in Letter.objects.all():
+        with django_assert_max_num_queries(14):
+            assert client.get(letter.get_absolute_url()).status_code == 200
+
+
+def test_letter_text_is_escaped(client, db):
+    masthead = (LETTERS_DIR / "A_80_500-S_2025_656.en.txt").read_text(encoding="utf-8")
+    hostile = (
+        masthead.replace(
+            "I have the honour to convey to you",
+            "I have the honour <script>alert('x')</script> to convey to you",
+        )
+        .replace("A/80/500", "A/80/9999")
+        .replace("S/2025/656", "S/2025/9999")
+    )
+    result = ingest_letter(
+        parse_letter(hostile), source_name="synthetic-test.txt", source_sha256="0" * 64
+    )
+    response = client.get(result.letter.get_absolute_url())
+    html = response.content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+
+
+def test_agenda_item_page_lists_its_letters(client, french_letter):
+    response = client.get("/agenda/75/40/")
+    assert response.status_code == 200
+    assert french_letter.get_absolute_url() in response.content.decode()
+    assert client.get("/agenda/75/abc/").status_code == 404
+
+
+def test_state_page_lists_letters_sent_and_claims_against(client, french_letter):
+    sent = client.get("/states/AZE/")
+    assert french_letter.get_absolute_url() in sent.content.decode()
+    against = visible_text(client.get("/states/ARM/"))
+    assert "claimed by Azerbaijan" in against
