@@ -178,19 +178,21 @@ def safe_filename(name: str) -> str:
     the result is at most 100 characters and keeps the extension; it is never empty.
     """
     max_length = 100
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    ascii_name = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name)
-    cleaned = re.sub(r"_{2,}", "_", cleaned).lstrip("._-")
-    stem, dot, extension = cleaned.rpartition(".")
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].lstrip(".")
+    stem, dot, extension = base.rpartition(".")
     if not dot:
-        stem, extension = cleaned, ""
-    stem = stem.strip("._-")
-    # A name that was only an extension ('.pdf' after the dots went) or nothing at all.
-    if not stem:
-        stem = "file"
-    suffix = f".{extension[:10]}" if extension else ""
-    return stem[: max_length - len(suffix)].rstrip("._-") + suffix
+        stem, extension = base, ""
+    # Cleaned apart so that a stem made only of non-Latin letters still keeps its extension.
+    stem = _ascii_name_part(stem).strip("._-") or "file"
+    extension = _ascii_name_part(extension).strip("._-")[:10]
+    suffix = f".{extension}" if extension else ""
+    return (stem[: max_length - len(suffix)].rstrip("._-") or "file") + suffix
+
+
+def _ascii_name_part(part: str) -> str:
+    """Transliterate accents away and replace every run of other characters with '_'."""
+    ascii_part = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_part)
 
 
 # ----------------------------------------------------------------------------------- PDF
