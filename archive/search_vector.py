@@ -5,8 +5,8 @@ row from its language; each one puts `unaccent` before the stemmer (migration 00
 accents are optional in queries and documents alike.
 """
 
-from django.db.models import Expression
 from django.contrib.postgres.search import SearchVectorField
+from django.db.models import Expression
 
 # language code -> text-search configuration created in migration 0001
 SEARCH_CONFIGS = {

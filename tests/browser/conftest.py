@@ -1,0 +1,104 @@
+"""Browser journeys: Debian's Chromium driven by Playwright against a real gunicorn server
+that serves the test database (with the real letters imported once per session)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between page actions are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does).")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_environment(database_name: str, static_root: Path) -> dict[str, str]:
+    env = {**os.environ, "STATIC_ROOT": str(static_root), "DEBUG": "", "PRODUCTION": ""}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    if os.environ.get("DATABASE_URL"):
+        base, _, _ = os.environ["DATABASE_URL"].rpartition("/")
+        env["DATABASE_URL"] = f"{base}/{database_name}"
+    else:
+        env["EMBEDDED_DATABASE"] = database_name
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A gunicorn server on the test database; yields its base URL."""
+    with django_db_blocker.unblock():
+        database_name = connection.settings_dict["NAME"]
+    env = _server_environment(database_name, tmp_path_factory.mktemp("static"))
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable, "-m", "gunicorn", "archive.wsgi",
+            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2)  # noqa: S310 - our own server
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("the test server did not start")
+            time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def base_url(live_url):
+    return live_url
