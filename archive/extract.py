@@ -25,25 +25,35 @@ order, ``\\f`` between pages). pypdf offers two modes; on the fixture PDFs:
   letter-spaced 1982 scan (S/14938) has runs of 5 to 20 spaces between ordinary words.
 
 This module uses layout mode and then rebuilds ``pdftotext``-like lines: a page is cut
-into blocks at vertical gaps of two or more empty grid lines; inside a block, a column of
-blank grid cells (a gutter) at least :data:`_MIN_GUTTER` wide that no line crosses, with at
-least two lines of text to its right and one line with text on both sides, splits the block
-into a left part and a right part, emitted one after the other (as ``pdftotext`` emits its
-text blocks). Runs of spaces inside a line are then collapsed to one space, lines are
-stripped, and blocks are separated by one blank line. Words are kept verbatim: hyphenated
-line ends are NOT joined, and OCR noise in old scans is left alone. What remains different
-from the ``.txt`` files is listed in the report of the engineer who wrote this module and
-summarised here:
+into blocks at vertical gaps of two or more empty grid lines; inside a block, a run of blank
+grid columns (a gutter) that no line crosses splits the block into a left part and a right
+part, emitted one after the other (as ``pdftotext`` emits its text blocks). A gutter must be
+at least :data:`_MIN_GUTTER` columns and three times the block's median gap between words
+wide (so the letter-spaced scan is not cut into columns), with text on both sides on one
+line and text to its right on two. Runs of spaces inside a line then collapse to one space,
+lines are stripped, blocks are separated by one blank line, and every page ends with a
+newline before the ``\f``. Words are kept verbatim: hyphenated line ends are NOT joined and
+OCR noise in old scans is left alone. Measured on the six PDFs with a text layer, 99.4-100 %
+of the ``.txt`` words come out, and more ``.txt`` lines are found whole than with the plain
+mode (e.g. 18 of the first 18 masthead lines of A/80/500 instead of 16). What still differs:
 
 * overprinted (fake-bold) masthead words are doubled by pypdf in the 1990s PDFs
-  (``UNITEDUNITED``, ``NATIONSNATIONS``), where ``pdftotext`` drops the overprint;
-* ``ORIGINAL: ENGLISH`` stays on one line (``pdftotext`` splits it into ``ORIGINAL:`` ...
-  ``ENGLISH`` several lines later);
+  (``UNITEDUNITED`` / ``NATIONSNATIONS AS``), where ``pdftotext`` drops the overprint;
+* ``ORIGINAL: ENGLISH`` stays on one line (``pdftotext`` gives ``ORIGINAL:`` and puts
+  ``ENGLISH`` after the General Assembly agenda block); ``(Signed) Detlev GRAF ZU RANTZAU``
+  is one line, not two;
 * in the 2025 PDFs the masthead symbol comes after ``United Nations`` / ``General Assembly``
-  / ``Security Council`` instead of first, and the footer line is ``25-16785 (E) 221025``
-  instead of three separate lines;
+  / ``Security Council`` instead of first; the footer is ``25-16785 (E) 221025`` and the page
+  counter ``2/5 25-16785`` on one line each (pdftotext: separate lines, and on even pages
+  the counter comes before the running header); paragraph numbers stay on the line of
+  their paragraph (``1. From the outset ...``, pdftotext: ``1.`` alone on a line);
+* ``pdftotext`` joined words hyphenated at a line end (``decisionmaking``,
+  ``Secretary General``, ``conflictrelated``); here the hyphen and the line break stay
+  (``decision-`` / ``making``); ``pdftotext`` also split ``Chair ’s`` and ``comm anders``,
+  which come out whole here;
 * blank lines do not fall exactly where ``pdftotext`` puts them;
-* the 1982 scan (S/14938) reads in proper line order, which ``pdftotext`` does not manage.
+* the 1982 scan (S/14938) comes out in proper line order, which ``pdftotext`` scrambled;
+* A/47/843 is an image-only scan (no text layer at all): refused with the no-text-layer reason.
 
 Encryption: an encrypted PDF is refused, EXCEPT one that opens with the empty user password
 (a PDF that only restricts printing or copying, which any viewer opens without asking):
@@ -115,6 +125,8 @@ _PDF_MAGIC = b"%PDF-"
 _PDF_HEADER_WINDOW = 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .xls: Word 97-2003 files
+# The name of the stream holding an encrypted Office document, as OLE stores names.
+_OLE_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _DTD_MARKERS = tuple(
     marker.encode(encoding)
@@ -241,7 +253,7 @@ def _extract_pdf(data: bytes) -> tuple[str, int, tuple[str, ...]]:
         raise ExtractionError("The PDF has no text layer (a scanned image); run OCR first.")
     if empty_pages:
         listed = ", ".join(str(number) for number in empty_pages)
-        warnings.append(f"Page(s) {listed} have little or no text (scanned images?).")
+        warnings.append(f"Pages with little or no text (scanned images?): {listed}.")
     # Like pdftotext: every page ends with a newline, pages are separated by a form feed.
     return "\f".join(f"{text}\n" for text in page_texts), page_count, tuple(warnings)
 
@@ -279,7 +291,8 @@ def _pdf_page_lines(layout_text: str) -> str:
 def _vertical_blocks(grid_lines: list[str]) -> Iterator[list[str]]:
     """Group grid lines into blocks separated by two or more empty lines.
 
-    One empty line inside a block is kept (as '') so that column positions stay comparable.
+    A single empty line is ordinary line spacing (between the date and 'Original: English'
+    in a masthead, for instance) and does not end a block.
     """
     block: list[str] = []
     empty_run = 0
@@ -288,8 +301,6 @@ def _vertical_blocks(grid_lines: list[str]) -> Iterator[list[str]]:
             if empty_run >= 2 and block:
                 yield block
                 block = []
-            elif empty_run == 1 and block:
-                block.append("")
             block.append(line.rstrip())
             empty_run = 0
         else:
@@ -306,7 +317,6 @@ def _read_columns(block: list[str]) -> list[str]:
     start, end = gutter
     left = [line[:start] for line in block]
     right = [line[end:] for line in block]
-    # pdftotext puts a blank line between blocks; '' lines are dropped later anyway.
     return [*_read_columns(left), *_read_columns(right)]
 
 
@@ -333,6 +343,8 @@ def _find_gutter(block: list[str]) -> tuple[int, int] | None:
         for column, char in enumerate(line):
             if not char.isspace():
                 occupied[column] = True
+    # Where each line's text begins and ends, so that each candidate costs one pass.
+    extents = [(len(line) - len(line.lstrip()), len(line.rstrip()) - 1) for line in text_lines]
     best: tuple[int, int] | None = None
     column = 0
     while column < width:
@@ -345,8 +357,8 @@ def _find_gutter(block: list[str]) -> tuple[int, int] | None:
         # start == 0 is left indentation, not a gutter; column == width cannot happen.
         if start == 0 or column - start < min_gutter:
             continue
-        both_sides = sum(1 for line in text_lines if line[:start].strip() and line[column:].strip())
-        right_side = sum(1 for line in text_lines if line[column:].strip())
+        both_sides = sum(1 for first, last in extents if first < start and last >= column)
+        right_side = sum(1 for _, last in extents if last >= column)
         if (
             both_sides >= 1
             and right_side >= 2
@@ -366,6 +378,11 @@ def _collapse_spaces(line: str) -> str:
 def _extract_docx(data: bytes) -> tuple[str, tuple[str, ...]]:
     """Return (text, warnings) of a .docx: body paragraphs and table cells in order."""
     if data.startswith(_OLE_MAGIC):
+        # Word saves a password-protected .docx inside an OLE container, like a Word 97 file.
+        if _OLE_ENCRYPTED_PACKAGE in data:
+            raise ExtractionError(
+                "The .docx file is password-protected; upload an unprotected copy."
+            )
         raise ExtractionError(
             "The .docx file is an old Word 97-2003 document; save it as .docx and upload again."
         )
@@ -434,8 +451,9 @@ def _check_docx_zip(data: bytes) -> None:
                         "The .docx file contains an XML document type declaration "
                         "(possible entity expansion attack); refused."
                     )
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
-        # NotImplementedError: a compression method zipfile does not know.
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
+        # NotImplementedError: a compression method zipfile does not know;
+        # RuntimeError: a member encrypted with a zip password.
         raise ExtractionError("The .docx file is not a valid Word document.") from error
 
 

@@ -440,6 +440,14 @@ def test_docx_that_is_an_old_word_file() -> None:
     assert "Word 97-2003" in reason_of(ole, "letter.docx")
 
 
+def test_docx_that_is_password_protected() -> None:
+    # Synthetic: Word wraps a protected .docx in an OLE file with an EncryptedPackage stream.
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptedPackage".encode("utf-16-le")
+    assert reason_of(ole, "letter.docx") == (
+        "The .docx file is password-protected; upload an unprotected copy."
+    )
+
+
 def test_docx_with_corrupt_document_xml() -> None:
     hostile = _rezip(_masthead_docx(), {"word/document.xml": b"<w:document><unclosed>"})
     assert reason_of(hostile, "letter.docx") == "The .docx file is not a valid Word document."
