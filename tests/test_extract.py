@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import re
+import struct
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -446,6 +447,25 @@ def test_docx_that_is_password_protected() -> None:
     assert reason_of(ole, "letter.docx") == (
         "The .docx file is password-protected; upload an unprotected copy."
     )
+
+
+def test_docx_that_understates_its_uncompressed_size() -> None:
+    # A bomb could declare small sizes to pass the checks; zipfile then stops at the
+    # declared size and fails the CRC check, and the upload is refused.
+    document = docx.Document()
+    document.add_paragraph("Synthetic paragraph. " * 500)
+    data = bytearray(_docx_bytes(document))
+    member = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("word/document.xml")
+    assert member.file_size > 100
+    struct.pack_into("<I", data, member.header_offset + 22, 100)  # local header
+    central = data.find(b"PK\x01\x02")
+    while central != -1:
+        name_length = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46 : central + 46 + name_length] == b"word/document.xml":
+            struct.pack_into("<I", data, central + 24, 100)  # central directory
+        central = data.find(b"PK\x01\x02", central + 4)
+    assert zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("word/document.xml").file_size == 100
+    assert reason_of(bytes(data), "letter.docx") == "The .docx file is not a valid Word document."
 
 
 def test_docx_with_corrupt_document_xml() -> None:
