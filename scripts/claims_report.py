@@ -61,8 +61,12 @@ class FileScore:
 
 def load_cases() -> list[tuple[str, str, dict, list[dict]]]:
     """(file, text, expected.jsonl record, claims.jsonl records) per text file."""
-    expected = [json.loads(line) for line in (LETTERS / "expected.jsonl").read_text().splitlines() if line]
-    claims = [json.loads(line) for line in (LETTERS / "claims.jsonl").read_text().splitlines() if line]
+    expected = [
+        json.loads(line) for line in (LETTERS / "expected.jsonl").read_text().splitlines() if line
+    ]
+    claims = [
+        json.loads(line) for line in (LETTERS / "claims.jsonl").read_text().splitlines() if line
+    ]
     return [
         (
             record["file"],
@@ -118,7 +122,9 @@ def score_file(file: str, text: str, record: dict, claims: list[dict]) -> FileSc
         expected_spans.append((start, start + len(collapse(claim["quote"]))))
     used: set[int] = set()
     # Clear claims first: each must be found by a claim that agrees with it.
-    for claim, span in sorted(zip(claims, expected_spans, strict=True), key=lambda c: c[0]["confidence"] != "clear"):
+    for claim, span in sorted(
+        zip(claims, expected_spans, strict=True), key=lambda c: c[0]["confidence"] != "clear"
+    ):
         clear = claim["confidence"] == "clear"
         score.expected_clear += clear
         score.expected_borderline += not clear
@@ -153,7 +159,8 @@ def report(scores: list[FileScore]) -> str:
     for s in scores:
         lines.append(
             f"{s.file:40} {s.clear_matched:>3}/{s.expected_clear:<3} "
-            f"{s.borderline_matched:>3}/{s.expected_borderline:<3} {s.found:>5} {len(s.false_alarms):>5}"
+            f"{s.borderline_matched:>3}/{s.expected_borderline:<3} "
+            f"{s.found:>5} {len(s.false_alarms):>5}"
         )
     clear = sum(s.expected_clear for s in scores)
     clear_hit = sum(s.clear_matched for s in scores)
@@ -168,7 +175,9 @@ def report(scores: list[FileScore]) -> str:
     )
     for s in scores:
         for claim in s.missed:
-            lines.append(f"missed [{claim['confidence']}] {s.file}: {claim['kind']}: {claim['quote'][:70]}")
+            lines.append(
+                f"missed [{claim['confidence']}] {s.file}: {claim['kind']}: {claim['quote'][:70]}"
+            )
         for claim in s.false_alarms:
             lines.append(f"false alarm {s.file}: {claim.kind}: {collapse(claim.quote)[:70]}")
     return "\n".join(lines)

@@ -13,6 +13,7 @@ place, casualty counts, victims and perpetrator from its part of the sentence.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -53,7 +54,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             continue
         cuts.add(end)
     for match in _PARAGRAPH_BREAK.finditer(text):
-        if text[match.end() : match.end() + 1].isupper() or text[match.end() : match.end() + 1] in "*\"“(":
+        if (
+            text[match.end() : match.end() + 1].isupper()
+            or text[match.end() : match.end() + 1] in '*"“('
+        ):
             cuts.add(match.start())
     sentences = []
     start = 0
@@ -95,8 +99,11 @@ _NUMBER_WORD_RE = "|".join(
 )
 # "52", "1,200", "twenty-five", "two hundred", "soixante-cinq"
 NUMBER = (
-    r"(?:\d{1,3}(?:[,\u00a0 ]\d{3})+|\d+|(?:(?:" + _NUMBER_WORD_RE + r")(?:[\s-]+(?:and\s+|et\s+|y\s+)?(?:"
-    + _NUMBER_WORD_RE + r"))*))"
+    r"(?:\d{1,3}(?:[,\u00a0 ]\d{3})+|\d+|(?:(?:"
+    + _NUMBER_WORD_RE
+    + r")(?:[\s-]+(?:and\s+|et\s+|y\s+)?(?:"
+    + _NUMBER_WORD_RE
+    + r"))*))"
 )
 
 
@@ -166,7 +173,9 @@ _VAGUE_TIME = re.compile(
     r"|\bau\s+cours\s+des\s+(?:dernier|derniere)s\s+\w+|\bces\s+dernier(?:e)?s\s+(?:jours|semaines|mois|annees)"
     r"|\bdurante\s+(?:los|las)\s+(?:ultim[oa]s\s+)?(?:\w+\s+)?(?:anos|meses|semanas|decadas)"
 )
-_SCENE_SETTER = re.compile(r"\b(?:took\s+place|occurred|happened|a\s+eu\s+lieu|s'est\s+produit|tuvo\s+lugar|se\s+produjo)\b")
+_SCENE_SETTER = re.compile(
+    r"\b(?:took\s+place|occurred|happened|a\s+eu\s+lieu|s'est\s+produit|tuvo\s+lugar|se\s+produjo)\b"
+)
 _LETTER_HEADING = re.compile(
     r"(?:^|\n[ \t]*\n[\s*]*)(?:letter|lettre|carta|note\s+verbale|nota\s+verbal)\s+(?:dated|datee\s+du|de\s+fecha)\s+",
 )
@@ -202,14 +211,25 @@ def _find_dates(folded: str) -> list[_DateMention]:
             if _DOCUMENT_DATE.search(before):
                 continue
             mentions.append(
-                _DateMention(match.start(), match.end(), value, precision, since=bool(_SINCE.search(before)))
+                _DateMention(
+                    match.start(), match.end(), value, precision, since=bool(_SINCE.search(before))
+                )
             )
     for pattern, offset, relative_to in _RELATIVE_DAYS:
         for match in pattern.finditer(folded):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             taken.append((match.start(), match.end()))
-            mentions.append(_DateMention(match.start(), match.end(), None, "relative", offset_days=offset, relative_to=relative_to))
+            mentions.append(
+                _DateMention(
+                    match.start(),
+                    match.end(),
+                    None,
+                    "relative",
+                    offset_days=offset,
+                    relative_to=relative_to,
+                )
+            )
     return sorted(mentions, key=lambda mention: mention.start)
 
 
@@ -230,6 +250,7 @@ def _reference_dates(text: str, letter_date: date | None) -> list[tuple[int, dat
 
 # ------------------------------------------------------------------------------ events
 
+
 @dataclass(frozen=True)
 class _Trigger:
     pattern: re.Pattern[str]
@@ -240,7 +261,9 @@ class _Trigger:
 
 
 def _triggers(spec: list[tuple[str, str, str, bool, int]]) -> list[_Trigger]:
-    return [_Trigger(re.compile(p), kind, role, verbal, rank) for p, kind, role, verbal, rank in spec]
+    return [
+        _Trigger(re.compile(p), kind, role, verbal, rank) for p, kind, role, verbal, rank in spec
+    ]
 
 
 _AUX_EN = r"(?:has|have|had|was|were|is|are)\s+(?:\w+\s+){0,2}"
@@ -318,32 +341,48 @@ _VICTIM_NOUN = (
 )
 _LOWER_BOUND = r"(?P<bound>at\s+least|no\s+fewer\s+than|not\s+less\s+than|more\s+than|over|au\s+moins|plus\s+de|al\s+menos|mas\s+de)?\s*"
 _COUNT = re.compile(
-    r"(?<![\w/.-])" + _LOWER_BOUND + r"(?P<number>" + NUMBER + r")(?P<noun>(?:\s+[\w'-]+){0,3}?\s+" + _VICTIM_NOUN + r")\b"
+    r"(?<![\w/.-])"
+    + _LOWER_BOUND
+    + r"(?P<number>"
+    + NUMBER
+    + r")(?P<noun>(?:\s+[\w'-]+){0,3}?\s+"
+    + _VICTIM_NOUN
+    + r")\b"
 )
 _CIVILIAN_SUBCOUNT = re.compile(
     r"(?:\s+[\w'-]+){0,2}?[\s,]*(?:\(\s*)?(?:of\s+whom|of\s+them|including|among\s+them|dont|parmi\s+(?:eux|lesquels)|de\s+(?:ellos|los\s+cuales)|entre\s+ellos)\s+(?:at\s+least\s+|au\s+moins\s+)?(?P<number>"
     + NUMBER
     + r")\s+(?:\w+\s+)?(?:civilians?|civils?|civiles?)\b"
 )
-_SUBCOUNT_BEFORE = re.compile(r"(?:of\s+whom|of\s+them|including|among\s+them|dont|parmi\s+(?:eux|lesquels)|de\s+(?:ellos|los\s+cuales)|entre\s+ellos)\s+(?:at\s+least\s+|au\s+moins\s+)?$")
-_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|been|is|are|ete|etaient|fueron|fue|sido)\s+(?:\w+\s+){0,2}$")
-_CIVILIAN_NOUN = re.compile(r"\b(?:civilians?|civils?|civiles?)\b")
-_SINGULAR_PASSIVE = re.compile(
-    r"\b(?:was|has\s+been|a\s+ete|est|fue|ha\s+sido)\s+(?:\w+\s+){0,2}$"
+_SUBCOUNT_BEFORE = re.compile(
+    r"(?:of\s+whom|of\s+them|including|among\s+them|dont|parmi\s+(?:eux|lesquels)|de\s+(?:ellos|los\s+cuales)|entre\s+ellos)\s+(?:at\s+least\s+|au\s+moins\s+)?$"
 )
-_NAMED_WHO = re.compile(r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*),?\s+(?:who|qui|que)\s+(?:had|avait|habia)\s+(?:\w+\s+){0,2}$")
-_TITLED_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|M|Mme|Sr|Sra)\.?\s+[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|al-\w+|el-\w+|bin|ibn))*")
+_PASSIVE_BEFORE = re.compile(
+    r"\b(?:was|were|been|is|are|ete|etaient|fueron|fue|sido)\s+(?:\w+\s+){0,2}$"
+)
+_CIVILIAN_NOUN = re.compile(r"\b(?:civilians?|civils?|civiles?)\b")
+_SINGULAR_PASSIVE = re.compile(r"\b(?:was|has\s+been|a\s+ete|est|fue|ha\s+sido)\s+(?:\w+\s+){0,2}$")
+_NAMED_WHO = re.compile(
+    r"([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*),?\s+(?:who|qui|que)\s+(?:had|avait|habia)\s+(?:\w+\s+){0,2}$"
+)
+_TITLED_NAME = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|M|Mme|Sr|Sra)\.?\s+[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|al-\w+|el-\w+|bin|ibn))*"
+)
 
 # Perpetrators: agent nouns after "by"/"par"/"por", or before an action verb.
 _AGENT_NOUN = (
-    r"(?:army|armed\s+forces|forces|soldiers|troops|military|settlers|terrorists|police|border\s+police|militia|militias"
+    r"(?:forces\s+armees|fuerzas\s+armadas|groupes?\s+armes?|army|armed\s+forces|forces|soldiers|troops|military|settlers|terrorists|police|border\s+police|militia|militias"
     r"|gunmen|aircraft|helicopters|drones|units?|group|authorities|Government|regime|occupying\s+Power"
-    r"|armee|forces\s+armees|soldats|troupes|militaires|colons|terroristes|milices?|groupes?\s+armes?|autorites|gouvernement|regime"
+    r"|forces\s+armees|armee|soldats|troupes|militaires|colons|terroristes|milices?|groupes?\s+armes?|autorites|gouvernement|regime"
     r"|ejercito|fuerzas(?:\s+armadas)?|soldados|tropas|colonos|terroristas|milicias?|gobierno|regimen)"
 )
 _AGENT_PHRASE = re.compile(
     r"\b(?:by|par|por)\s+(?:the\s+|l'|la\s+|le\s+|les\s+|el\s+|los\s+|las\s+)?"
-    r"(?P<agent>(?:[\w'-]+\s+){0,2}?" + _AGENT_NOUN + r"(?:\s+(?:of|de|d'|du)\s+[\w'-]+)?|[A-Z]{2,6}\b(?:\s+" + _AGENT_NOUN + r")?)",
+    r"(?P<agent>(?:[\w'-]+\s+){0,2}?"
+    + _AGENT_NOUN
+    + r"(?:\s+(?:of|de|d'|du)\s+[\w'-]+)?|[A-Z]{2,6}\b(?:\s+"
+    + _AGENT_NOUN
+    + r")?)",
 )
 _PRONOUN_SUBJECT = re.compile(
     r"\b(?:it|elle|il|ella)\s+(?:[\w']+\s+){0,8}$",
@@ -355,12 +394,17 @@ _PLUPERFECT = re.compile(r"\b(?:had\s+been|avait\s+ete|avaient\s+ete|habia\s+sid
 _PLACE_EN = re.compile(
     r"\b(?:in|at|near|outside|inside)\s+(?:the\s+)?(?P<place>(?:(?:al-|el-)?[A-Z][\w'’-]+|of|al-\w+|el-\w+|de)(?:\s+(?:(?:al-|el-)?[A-Z][\w'’-]+|al-\w+|el-\w+|area|district|region|camp|village|city|town|governorate|province|Strip|sector|refugee\s+camp))*)"
 )
+_PLACE_OF_EN = re.compile(
+    r"\b(?:village|town|city|district|region|camp|governorate|province|area)\s+of\s+(?P<place>(?:al-|el-)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)"
+)
 _PLACE_FR = re.compile(
     r"\b(?:dans|sur|pres\s+de|aux\s+abords\s+de)\s+(?:les\s+|le\s+|la\s+|l')?(?P<place>(?:territoires?|region|district|ville|village|camp|zone|localite|secteur|departement|province|quartier)(?:\s+[\w'-]+){0,4}?)(?=\s*(?:[,.;:(]|$|\s(?:par|et|ou|un|une|des|qui|depuis|le|la|les)\s))"
     r"|\b(?:a|en)\s+(?P<named>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*)"
 )
 _NOT_PLACES = re.compile(
-    r"^(?:" + _MONTH + r"|the|this|that|accordance|addition|particular|view|order|violation|respect|United\s+Nations|General|Security|Council|Secretary|Your|My|His|Her|Annex|Article|Paragraph|Resolution|Part|Chapter|Section|New\s+York|Geneva|Cairo)\b",
+    r"^(?:"
+    + _MONTH
+    + r"|the|this|that|accordance|addition|particular|view|order|violation|respect|United\s+Nations|General|Security|Council|Secretary|Your|My|His|Her|Annex|Article|Paragraph|Resolution|Part|Chapter|Section|New\s+York|Geneva|Cairo)\b",
     re.IGNORECASE,
 )
 
@@ -398,18 +442,25 @@ def _group_events(sentence: str, folded: str, triggers, dates) -> list[_Event]:
         if current is not None:
             last_end = current.triggers[-1][1]
             closing_date = any(
-                last_end <= d.start < start and d.precision != "relative" and not d.since for d in dates
+                last_end <= d.start < start and d.precision != "relative" and not d.since
+                for d in dates
             )
-            repeated = trigger.role != "cause" and any(t.role == trigger.role for _, _, t in current.triggers)
-            pluperfect = trigger.role != "cause" and bool(_PLUPERFECT.search(folded[:start])) and not any(
-                _PLUPERFECT.search(folded[:s]) for s, _, _ in current.triggers
+            repeated = trigger.role != "cause" and any(
+                t.role == trigger.role for _, _, t in current.triggers
+            )
+            pluperfect = (
+                trigger.role != "cause"
+                and bool(_PLUPERFECT.search(folded[:start]))
+                and not any(_PLUPERFECT.search(folded[:s]) for s, _, _ in current.triggers)
             )
             new = closing_date or repeated or pluperfect
             if new:
                 boundary = _boundary_between(folded, last_end, start, dates, closing_date)
                 current.end = boundary
         if new:
-            events.append(_Event(triggers=[(start, end, trigger)], start=events[-1].end if events else 0))
+            events.append(
+                _Event(triggers=[(start, end, trigger)], start=events[-1].end if events else 0)
+            )
         else:
             current.triggers.append((start, end, trigger))
     if events:
@@ -439,6 +490,7 @@ def _clause_span(folded: str, position: int) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------------- the extractor
+
 
 @dataclass
 class _Context:
@@ -496,19 +548,40 @@ def extract_claims(
             if claim is None:
                 continue
             claims.append(
-                ParsedClaim(section=section, quote_start=start, quote_end=end, quote=sentence, **claim)
+                ParsedClaim(
+                    section=section, quote_start=start, quote_end=end, quote=sentence, **claim
+                )
             )
             if claim["accused"]:
                 context.previous_accused = claim["accused"]
                 context.previous_accused_sentence = index
         context.scene_date = None
-        context.previous_sentence_date = day_dates[-1].value if day_dates else context.previous_sentence_date
+        context.previous_sentence_date = (
+            day_dates[-1].value if day_dates else context.previous_sentence_date
+        )
     return claims
 
 
-def _read_event(event, sentence, folded, dates, mentions, earlier_states, claimant_state, reference, context, index):
+def _read_event(
+    event,
+    sentence,
+    folded,
+    dates,
+    mentions,
+    earlier_states,
+    claimant_state,
+    reference,
+    context,
+    index,
+):
     """The fields of one incident, or None when the sentence does not pin it down."""
     span = folded[event.start : event.end]
+    # Numbers inside dates ("2 May 2024 at least 14 people") are not casualty counts.
+    masked = folded
+    for mention in dates:
+        masked = (
+            masked[: mention.start] + "§" * (mention.end - mention.start) + masked[mention.end :]
+        )
     triggers = event.triggers
     first, last = triggers[0][0], triggers[-1][1]
     cause = min((t for _, _, t in triggers), key=lambda t: t.rank)
@@ -546,7 +619,9 @@ def _read_event(event, sentence, folded, dates, mentions, earlier_states, claima
     previous_end = event.start
     for start, end, trigger in triggers:
         if trigger.role in ("killed", "injured") and trigger.role not in counts:
-            counts[trigger.role] = _casualties(sentence, folded, previous_end, start, end, event.end)
+            counts[trigger.role] = _casualties(
+                sentence, masked, previous_end, start, end, event.end
+            )
         if trigger.role != "cause":
             previous_end = end
     killed, killed_civilians, killed_victims = counts.get("killed", (None, None, None))
@@ -556,7 +631,9 @@ def _read_event(event, sentence, folded, dates, mentions, earlier_states, claima
         victims = _object_victims(sentence, triggers, event.end)
 
     place = _place(sentence, folded, event.start, event.end, context.language)
-    accused, explicit = _accused(sentence, folded, event, mentions, earlier_states, claimant_state, context, index)
+    accused, explicit = _accused(
+        sentence, folded, event, mentions, earlier_states, claimant_state, context, index
+    )
 
     has_time = event_date is not None or period_start is not None
     has_count = killed is not None or injured is not None
@@ -575,7 +652,9 @@ def _read_event(event, sentence, folded, dates, mentions, earlier_states, claima
     if _NORMATIVE.search(folded) and not (has_count or (event_date and precision == "day")):
         return None
     confident = attributes >= 2 and not vague and kind not in _BORDERLINE_KINDS
-    rule = "casualties" if has_count else "dated" if has_time else "place" if place else "perpetrator"
+    rule = (
+        "casualties" if has_count else "dated" if has_time else "place" if place else "perpetrator"
+    )
     return {
         "kind": kind,
         "claimant": context.claimant,
@@ -640,7 +719,10 @@ def _count_from(sentence, folded, match):
 def _object_victims(sentence, triggers, event_end):
     """ "deportation of Palestinian civilians", "attempt to bomb an Israeli bus"."""
     _, end, _ = triggers[0]
-    match = re.match(r"\s+(?:of\s+|d'|de\s+|an?\s+|the\s+)?((?:an?\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,3}?)(?=\s+(?:on|in|at|by|le|en|par|dans|du|from)\b|[,.;]|$)", sentence[end:event_end])
+    match = re.match(
+        r"\s+(?:of\s+|d'|de\s+|an?\s+|the\s+)?((?:an?\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,3}?)(?=\s+(?:on|in|at|by|le|en|par|dans|du|from)\b|[,.;]|$)",
+        sentence[end:event_end],
+    )
     if match and re.search(r"[A-Z]\w+|civilians|civils|people|personnes|bus", match.group(1)):
         return _collapse(match.group(1))
     return None
@@ -655,7 +737,11 @@ def _place(sentence, folded, start, end, language):
             if named and not _NOT_PLACES.match(named) and not resolve_state(named):
                 return _collapse(named)
         return None
-    for match in _PLACE_EN.finditer(sentence[start:end]):
+    matches = [
+        *_PLACE_EN.finditer(sentence[start:end]),
+        *_PLACE_OF_EN.finditer(sentence[start:end]),
+    ]
+    for match in sorted(matches, key=lambda m: m.start()):
         place = match.group("place")
         place = re.sub(r"(?:\s+(?:of|de))+$", "", place)
         if not place[:1].isupper() or _NOT_PLACES.match(place):
@@ -664,29 +750,52 @@ def _place(sentence, folded, start, end, language):
     return None
 
 
+def _strip_accents(text: str) -> str:
+    """``text`` without accents, case and length kept (so offsets still index ``text``)."""
+    return "".join(unicodedata.normalize("NFD", char)[0] for char in text)
+
+
 def _accused(sentence, folded, event, mentions, earlier_states, claimant_state, context, index):
     """(perpetrator as the letter names it, whether this sentence names it)."""
     start, end = event.start, event.end
     first = event.triggers[0][0]
     # "killed by Israeli soldiers", "par l'Arménie"
-    for match in _AGENT_PHRASE.finditer(sentence, start, end):
+    plain = _strip_accents(sentence)
+    for match in _AGENT_PHRASE.finditer(plain, start, end):
         if match.start() < first - 5:
             continue
-        agent = match.group("agent")
-        state = next((st for s, _, st in mentions if s == match.start("agent") or s == match.start("agent") + 2), None)
+        agent = sentence[match.start("agent") : match.end("agent")]
+        state = next(
+            (
+                st
+                for s, _, st in mentions
+                if s == match.start("agent") or s == match.start("agent") + 2
+            ),
+            None,
+        )
         if agent.isupper() or re.search(_AGENT_NOUN, fold(agent)):
             return _collapse(re.sub(r"^(?:the|l'|la|le|les)\s*", "", agent, flags=re.I)), True
         if state is not None:
             return state.short_en, True
     # "par l'Arménie" / "by Israel": a state right after the preposition.
     for s, _, state in mentions:
-        if start <= s < end and s > first and re.search(r"\b(?:by|par|por)\s+(?:the\s+|l'|la\s+|le\s+)?$", folded[max(0, s - 12) : s]):
+        if (
+            start <= s < end
+            and s > first
+            and re.search(
+                r"\b(?:by|par|por)\s+(?:the\s+|l'|la\s+|le\s+)?$", folded[max(0, s - 12) : s]
+            )
+        ):
             return state.short_en, True
     # Subject before the action: "The Israeli army opened fire", "l'Arménie y a posé",
     # "Israel's mass deportation", "Israel announced".
     clause_start, _ = _clause_span(folded, first)
     lead = sentence[max(start, clause_start) : first]
-    subject = re.search(r"(?:^|[\s,])(?:the\s+|The\s+)?((?:[A-Z][\w'-]+\s+){1,2}" + r"(?:army|forces|soldiers|troops|military|settlers|terrorists|police|militia)|[A-Z]{2,6})\s+(?:\w+\s+){0,3}$", lead)
+    subject = re.search(
+        r"(?:^|[\s,])(?:the\s+|The\s+)?((?:[A-Z][\w'-]+\s+){1,2}"
+        + r"(?:army|forces|soldiers|troops|military|settlers|terrorists|police|militia)|[A-Z]{2,6})\s+(?:\w+\s+){0,3}$",
+        lead,
+    )
     if subject:
         return _collapse(subject.group(1)), True
     subject_states = [
