@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from archive.search_vector import WeightedLetterVector
+from archive.search_vector import WeightedLetterVector, config_case_sql
 
 LANGUAGES = [
     ("en", _("English")),
@@ -191,6 +191,12 @@ class Letter(models.Model):
                 fields=["sender_state", "-distribution_date"], name="letter_sender_newest"
             ),
             models.Index(fields=["ga_session"], name="letter_ga_session"),
+            # Search: "Bairamov" finds the sender Bayramov (word_similarity, %> operator).
+            GinIndex(
+                fields=["sender_person"], opclasses=["gin_trgm_ops"], name="letter_sender_trgm"
+            ),
+            # Search sorted by date and the SC-year filter.
+            models.Index(fields=["sc_year"], name="letter_sc_year"),
         ]
 
     def __str__(self):
@@ -262,6 +268,37 @@ class LetterAgendaItem(models.Model):
         return f"{self.letter_id} under {self.agenda_item_id}"
 
 
+class RankingVector(models.Expression):
+    """A short weighted vector for ranking only: symbols and title (A), the opening of the body
+    (B) and of the annexes (C). Small enough to stay inline in the row, so `ts_rank` over
+    thousands of candidates does not detoast each letter's full vector (see PERFORMANCE.md)."""
+
+    output_field = SearchVectorField()
+    BODY_CHARS = 2000
+    ANNEX_CHARS = 1000
+
+    def as_sql(self, compiler, connection):
+        config = config_case_sql('"language"')
+        parts = [
+            ("coalesce(\"symbols_text\", '') || ' ' || coalesce(\"title\", '')", "A"),
+            (f"left(coalesce(\"body\", ''), {self.BODY_CHARS})", "B"),
+            (f"left(coalesce(\"annexes_text\", ''), {self.ANNEX_CHARS})", "C"),
+        ]
+        sql = " || ".join(
+            f"setweight(to_tsvector({config}, {text}), '{weight}')" for text, weight in parts
+        )
+        return f"({sql})", []
+
+    def deconstruct(self):
+        return ("archive.models.RankingVector", [], {})
+
+    def __eq__(self, other):
+        return isinstance(other, RankingVector)
+
+    def __hash__(self):
+        return hash(RankingVector)
+
+
 class LetterTextQuerySet(models.QuerySet):
     pass
 
@@ -285,6 +322,12 @@ class LetterText(models.Model):
     # PostgreSQL keeps it current: no signals, no reindex command.
     search_vector = models.GeneratedField(
         expression=WeightedLetterVector(),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    # Ranked instead of search_vector by archive.search: matching uses the full vector.
+    rank_vector = models.GeneratedField(
+        expression=RankingVector(),
         output_field=SearchVectorField(),
         db_persist=True,
     )
