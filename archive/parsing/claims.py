@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from archive.parsing.states import english_state_name, find_state_mentions, fold, resolve_state
+from archive.parsing.states import find_state_mentions, fold, resolve_state
 from archive.parsing.types import ParsedClaim
 
 RULES_VERSION = "rules-v1"
@@ -819,8 +819,3 @@ def _accused(sentence, folded, event, mentions, earlier_states, claimant_state, 
     if before:
         return before[-1].short_en, False
     return None, False
-
-
-def english_accused(printed: str) -> str:
-    """A perpetrator for display: a state's English short name, else the words printed."""
-    return english_state_name(printed) or _collapse(printed)
