@@ -54,7 +54,7 @@ def parse_letter(text: str, *, claims: bool = True) -> ParsedLetter:
     furniture = furniture_lines(lines, pages)
 
     title_span = _find_title(plain)
-    top = title_span.start if title_span else min(len(plain), _MASTHEAD_SCAN)
+    top = title_span.start if title_span else _masthead_limit(plain, pages[0].end)
     if not vocab.MASTHEAD_MARKERS.search(" ".join(plain[:top])):
         raise ParseError("no UN masthead (no 'Distr.', no General Assembly or Security Council)", 1)
 
@@ -506,6 +506,16 @@ class _Masthead:
     sc_year_label: str | None = None
     agenda_kind: str | None = None
     agenda_items: tuple[AgendaItemRef, ...] = ()
+
+
+def _masthead_limit(plain: list[str], first_page_end: int) -> int:
+    """Without a title, the masthead ends at the first line of prose on the first page
+    (masthead lines are short, or capitals in the 1990s agenda titles)."""
+    limit = min(first_page_end, _MASTHEAD_SCAN)
+    for index in range(limit):
+        if len(plain[index]) >= 65 and not _is_upper(plain[index]):
+            return index
+    return limit
 
 
 def _read_masthead(lines: list[str], plain: list[str], limit: int) -> _Masthead:
