@@ -424,3 +424,47 @@ def test_ordinals(words: str, language: str, value: int | None):
 )
 def test_dates_in_words(text: str, iso: str):
     assert parse_date(text).isoformat() == iso
+
+
+def test_synthetic_title_with_an_addressee_outside_the_vocabulary():
+    letter = parse_letter(
+        _masthead(
+            "A/78/903-S/2024/353",
+            "Letter dated 2 May 2024 from the Permanent Representative of Ruritania to the\n"
+            "United Nations addressed to the Chair of the Security Council Committee\n"
+            "established pursuant to resolution 1234 (2099)",
+        ),
+        claims=False,
+    )
+    assert letter.title.endswith("established pursuant to resolution 1234 (2099)")
+    assert letter.addressees == (
+        "Chair of the Security Council Committee established pursuant to resolution 1234 (2099)",
+    )
+    assert letter.body.startswith("I have the honour.")
+    assert letter.sender.state == "Ruritania"
+
+
+def test_synthetic_modern_footers_and_reissue_footnote_are_dropped():
+    # SYNTHETIC: a first page with a reissue footnote, double date stamp and recycling caption,
+    # then a second page with its running header.
+    text = (
+        _masthead(
+            "S/2024/354*",
+            "Letter dated 2 May 2024 from the Permanent Representative of\n"
+            "Ruritania to the United Nations addressed to the Secretary-General",
+        )
+        + "Permanent Representative\n\n"
+        "* Reissued for technical reasons on 9 May 2024.\n\n"
+        "24-08123* (E)    090524    100524\n\n*2408123*\n\nPlease recycle\n"
+        "\fS/2024/354\n\nAnnex to the letter dated 2 May 2024 from the Permanent Representative\n"
+        "of Ruritania to the United Nations addressed to the Secretary-General\n\n"
+        "Statement\n\nA short statement.\n\n24-08123\n\n2/2\n"
+    )
+    letter = parse_letter(text, claims=False)
+    assert letter.symbols == ("S/2024/354",)
+    assert letter.distribution_date.isoformat() == "2024-05-02"
+    for furniture in ("Reissued", "090524", "*2408123*", "Please recycle", "24-08123"):
+        assert furniture not in letter.body
+    assert letter.body.endswith("Permanent Representative")
+    assert letter.annexes[0].title == "Statement"
+    assert letter.annexes[0].text == "Statement\n\nA short statement."

@@ -21,7 +21,7 @@ _FOOTER_LINES = [
     re.compile(pattern)
     for pattern in (
         r"^\d{2}-\d{5}\b.*$",  # job number "25-16785", "94-28529 (E)", "90-05282 1299c (E)"
-        r"^\d{6}$",  # date stamp "221025"
+        r"^\d{6}(?:\s+\d{6})*$",  # date stamps "221025", "250221    260221"
         r"^\*\d{6,}\*$",  # barcode "*2516785*"
         r"^\d{1,3}\s*/\s*\d{1,3}$",  # page counter "2/5"
         r"^\(\s*[A-Z]\s*\)$",  # language letter "(E)", "(F)"; OCR "(U)"
@@ -29,9 +29,12 @@ _FOOTER_LINES = [
         r"^/\s*(?:\.\s*){2,3}$",  # continuation mark "/...", "/. . .", "/ ..."
         r"^-{3,}$",  # end-of-document rule "-----"
         r"^_{3,}$",
+        # the recycling logo's caption on first pages
+        r"^(?:Please\s+recycle|Merci\s+de\s+recycler|Se\s+ruega\s+reciclar|Просьба\s+отправить).*$",
     )
 ]
-_FOOTNOTE_START = re.compile(r"^(?:_{5,}|\*{1,3})$")
+# A footnote opens with a rule, a lone asterisk, or "* Reissued for technical reasons ...".
+_FOOTNOTE_START = re.compile(r"^(?:_{5,}|\*{1,3}|\*{1,3}\s*(?=[A-Z])\S.*)$")
 _PAGE_LABEL = re.compile(r"^(?:Page|Pág(?:ina)?\.?|Стр\.?|Страница)\s*\d{1,3}$", re.IGNORECASE)
 
 # A line that is one symbol, or two joined by a dash, as mastheads and running headers print
@@ -119,7 +122,13 @@ def _running_header(lines: list[str], page: Page) -> set[int]:
     header: set[int] = set()
     for index in range(page.first, min(page.end, page.first + 8)):
         text = lines[index].replace("\f", "").strip()
-        if not text or read_symbol_line(text) or is_language_line(text) or _PAGE_LABEL.match(text):
+        if (
+            not text
+            or read_symbol_line(text)
+            or is_language_line(text)
+            or _PAGE_LABEL.match(text)
+            or any(pattern.match(text) for pattern in _FOOTER_LINES)
+        ):
             header.add(index)
             continue
         break
@@ -142,7 +151,12 @@ def _footer(lines: list[str], page: Page, already: set[int]) -> set[int]:
         if start in already or not _FOOTNOTE_START.match(text):
             continue
         tail = [lines[i].strip() for i in range(start + 1, index + 1)]
-        if all(len(line) <= 60 for line in tail) and sum(1 for line in tail if line) <= 12:
+        lone_mark = not re.search(r"\w", text)
+        if (
+            all(len(line) <= 60 for line in tail)
+            and sum(1 for line in tail if line) <= (12 if lone_mark else 3)
+            and len(text) <= 100
+        ):
             footer.update(range(start, index + 1))
             break
     return footer

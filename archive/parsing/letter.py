@@ -224,6 +224,10 @@ def _title_extent(plain: list[str], start: int, language: str) -> tuple[int, str
             continue
         if len(following) > 150 or _signature_marker(following) is not None:
             break
+        if vocab.BODY_OPENING[language].match(following) and vocab.ADDRESSED[language].search(
+            " ".join(parts)
+        ):
+            break  # an addressee the vocabulary does not know, then the letter begins
         parts.append(following)
         index += 1
     return index + 1, _collapse(" ".join(parts))

@@ -77,6 +77,24 @@ WELL_FORMED_TITLE: dict[str, str] = {
     r"на\s+имя\s+.+$",
 }
 
+# First words of a letter's body: a title without a recognised ending stops before them.
+BODY_OPENING: dict[str, re.Pattern] = {
+    lang: re.compile(pattern)
+    for lang, pattern in {
+        "en": r"^(?:I|We|On|In|With|Further|Upon|Pursuant|As|Following|At|It|This|Please|"
+        r"Referring|Recalling|Enclosed|Attached)\b",
+        "fr": r"^(?:J['’]ai|Je|Nous|Comme|Suite|D['’]ordre|Me|Au|En|À|Faisant)\b",
+        "es": r"^(?:Tengo|Me|En|Con|Por|Como|Siguiendo|Le|Tenemos)\b",
+        "ru": r"^(?:Имею|Имеем|Настоящим|Ссылаясь|По\s+поручению|В\s+связи)\b",
+    }.items()
+}
+# The word that introduces the addressee, wherever the title puts it.
+ADDRESSED: dict[str, re.Pattern] = {
+    "en": re.compile(r"\baddressed\s+to\b", re.IGNORECASE),
+    "fr": re.compile(r"\badress[ée]e?s?\b", re.IGNORECASE),
+    "es": re.compile(r"\bdirigidas?\b", re.IGNORECASE),
+    "ru": re.compile(r"\bна\s+имя\b", re.IGNORECASE),
+}
 # Where the date sits in a title.
 TITLE_DATE_LEAD: dict[str, str] = {
     "en": r"dated\s+",
