@@ -468,3 +468,31 @@ def test_synthetic_modern_footers_and_reissue_footnote_are_dropped():
     assert letter.body.endswith("Permanent Representative")
     assert letter.annexes[0].title == "Statement"
     assert letter.annexes[0].text == "Statement\n\nA short statement."
+
+
+# --------------------------------------------------------------------------- PDF upload path
+
+PDF_CASES = [
+    (record["file"], field)
+    for record in EXPECTED
+    if (LETTERS / "pdf" / record["file"].replace(".txt", ".pdf")).exists()
+    and record["file"] != "A_47_843-S_25016.en.txt"  # image-only PDF: needs OCR first
+    for field in FIELDS
+]
+
+
+@cache
+def rendered_from_pdf(file_name: str) -> dict:
+    from archive.extract import extract_text
+
+    pdf = LETTERS / "pdf" / file_name.replace(".txt", ".pdf")
+    text = extract_text(pdf.read_bytes(), pdf.name).text
+    return parsed_as_expected_json(parse_letter(text, claims=False))
+
+
+@pytest.mark.parametrize(("file_name", "field"), PDF_CASES)
+def test_golden_field_from_pdf_text(file_name: str, field: str):
+    expected = next(record for record in EXPECTED if record["file"] == file_name)
+    assert collapsed(_field(rendered_from_pdf(file_name), field)) == collapsed(
+        _field(expected, field)
+    )

@@ -344,7 +344,8 @@ def _repair_title(text: str, language: str, addressees: tuple[str, ...]) -> str:
 
 def _split_role_state(phrase: str, language: str) -> tuple[str | None, str | None]:
     """'Permanent Representative of Spain' -> ('Permanent Representative', 'Spain')."""
-    phrase = vocab.SENDER_TAIL.sub("", _collapse(phrase)).strip(" ,.")
+    # a trailing full stop may belong to "a.i.": keep it for the role patterns
+    phrase = vocab.SENDER_TAIL.sub("", _collapse(phrase)).strip(" ,")
     role, rest = None, phrase
     for pattern in vocab.ROLES[language]:
         match = re.match(pattern, phrase, re.IGNORECASE)
@@ -469,11 +470,13 @@ def _signatures(plain: list[str], start: int, end: int, furniture: set[int]) -> 
     nonblank = [i for i in kept if plain[i]][-30:]
     for position, index in enumerate(nonblank[:-1]):
         following = plain[nonblank[position + 1]]
-        if _looks_like_name(plain[index]) and (
+        # "(U) Aryeh LEVIN": OCR leaves a damaged marker of one or two letters before the name
+        name = re.sub(r"^\(\w{1,2}\)\s*", "", plain[index])
+        if _looks_like_name(name) and (
             vocab.RANKS.match(following) or _role_in(following, "en")[0]
         ):
             lines_after = [plain[i] for i in nonblank[position + 1 : position + 9]]
-            return [_signature(plain[index], lines_after)]
+            return [_signature(name, lines_after)]
     return []
 
 
@@ -483,8 +486,8 @@ def _block_lines(plain: list[str], kept: list[int], position: int, *, forward: b
     step = 1 if forward else -1
     while 0 <= position < len(kept) and len(collected) < 8:
         line = plain[kept[position]]
-        if not line or (not forward and len(line) > 80):
-            break
+        if not line or (not forward and (len(line) > 50 or len(collected) >= 3)):
+            break  # backwards, only a short role block ("L'Ambassadeur," / "Représentant permanent")
         collected.append(line)
         position += step
     return collected if forward else collected[::-1]
