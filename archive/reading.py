@@ -4,8 +4,16 @@ marked where they stand, and the letters around it. A constant number of queries
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.http import QueryDict
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from archive.models import IncidentClaim, Letter, LetterSymbol
+from archive.search import visible_letters
 
 RELATED_LETTERS_SHOWN = 10
 
@@ -81,7 +89,7 @@ def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[Letter]:
     if not agenda_item_ids:
         return []
     return list(
-        Letter.objects.public()
+        visible_letters()
         .filter(agenda_links__agenda_item_id__in=agenda_item_ids)
         .exclude(pk=letter.pk)
         .distinct()
@@ -96,9 +104,188 @@ def cited_letters(letter: Letter) -> list[tuple[str, Letter | None]]:
     found = {
         s.lookup: s.letter
         for s in LetterSymbol.objects.filter(
-            lookup__in=[c.cited_lookup for c in citations], letter__is_synthetic=False
+            lookup__in=[c.cited_lookup for c in citations], letter__in=visible_letters()
         )
         .select_related("letter")
         .prefetch_related("letter__symbols")
     }
     return [(c.cited_symbol, found.get(c.cited_lookup)) for c in citations]
+
+
+# --- search page helpers: links that keep every filter --------------------------------------
+
+
+def query_string_without(params: QueryDict, *names: str) -> str:
+    """The current query string minus `names` (pagination and facet links keep the rest)."""
+    kept = params.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
+def _toggled(params: QueryDict, name: str, value: str) -> str:
+    """The query string with `value` of `name` added, or removed if present; back to page 1."""
+    changed = params.copy()
+    changed.pop("page", None)
+    values = changed.getlist(name)
+    changed.setlist(
+        name, [v for v in values if v != value] if value in values else [*values, value]
+    )
+    return changed.urlencode()
+
+
+@dataclass(frozen=True)
+class FacetLink:
+    label: str
+    count: int
+    selected: bool
+    url: str
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    param: str
+    label: str
+    links: list[FacetLink]
+
+
+def facet_links(params: QueryDict, facets) -> list[FacetGroup]:
+    """Each facet value as a link that adds it to the filters (or removes it when selected)."""
+    return [
+        FacetGroup(
+            facet.param,
+            facet.label,
+            [
+                FacetLink(
+                    v.label, v.count, v.selected, "?" + _toggled(params, facet.param, v.value)
+                )
+                for v in facet.values
+            ],
+        )
+        for facet in facets
+        if facet.values
+    ]
+
+
+@dataclass(frozen=True)
+class Chip:
+    label: str
+    remove_url: str
+
+
+def filter_chips(params: QueryDict, filterset) -> list[Chip]:
+    """The active filters, each with a link removing it."""
+    chips = []
+    form = filterset.form
+    for name in [
+        "agenda",
+        "topic",
+        "body",
+        "session",
+        "sc_year",
+        "state",
+        "language",
+        "type",
+        "year",
+        "claims",
+    ]:
+        label = form.fields[name].label
+        for value in params.getlist(name):
+            if value:
+                chips.append(Chip(f"{label}: {value}", "?" + _toggled(params, name, value)))
+    for name in ["date", "letter_date"]:
+        label = form.fields[name].label
+        for suffix in ("after", "before"):
+            key = f"{name}_{suffix}"
+            value = params.get(key)
+            if value:
+                word = _("from") if suffix == "after" else _("until")
+                chips.append(
+                    Chip(f"{label} {word} {value}", "?" + query_string_without(params, key, "page"))
+                )
+    return chips
+
+
+# --- agenda item page: letters per month as an SVG drawn on the server ----------------------
+
+HISTOGRAM_WIDTH = 720
+HISTOGRAM_HEIGHT = 160
+HISTOGRAM_MAX_MONTHS = 120
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Histogram:
+    bars: list[Bar]
+    by_year: bool
+    peak: int
+    width: int = HISTOGRAM_WIDTH
+    height: int = HISTOGRAM_HEIGHT
+
+    @property
+    def first(self) -> str:
+        return self.bars[0].label if self.bars else ""
+
+    @property
+    def last(self) -> str:
+        return self.bars[-1].label if self.bars else ""
+
+    @property
+    def axis_y(self) -> int:
+        return self.height - 20
+
+
+def month_histogram(letters) -> Histogram | None:
+    """Letters per month (per year when they span more than ten years), every month of the
+    span drawn, empty ones too, so gaps show. One GROUP BY query."""
+    rows = (
+        letters.order_by()
+        .exclude(distribution_date=None)
+        .annotate(month=TruncMonth("distribution_date"))
+        .values("month")
+        .annotate(n=Count("id"))
+    )
+    counts = {row["month"]: row["n"] for row in rows}
+    if not counts:
+        return None
+    first, last = min(counts), max(counts)
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    by_year = months > HISTOGRAM_MAX_MONTHS
+    buckets: list[tuple[str, int]] = []
+    if by_year:
+        per_year: dict[int, int] = {}
+        for month, n in counts.items():
+            per_year[month.year] = per_year.get(month.year, 0) + n
+        buckets = [(str(y), per_year.get(y, 0)) for y in range(first.year, last.year + 1)]
+    else:
+        year, month = first.year, first.month
+        for _index in range(months):
+            current = date(year, month, 1)
+            buckets.append((date_format(current, "F Y"), counts.get(current, 0)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    peak = max(n for _label, n in buckets)
+    plot_height = HISTOGRAM_HEIGHT - 30
+    slot = HISTOGRAM_WIDTH / len(buckets)
+    bars = []
+    for index, (label, n) in enumerate(buckets):
+        height = plot_height * n / peak if peak else 0
+        bars.append(
+            Bar(
+                label=label,
+                count=n,
+                x=round(index * slot + slot * 0.1, 2),
+                y=round(HISTOGRAM_HEIGHT - 20 - height, 2),
+                width=round(max(slot * 0.8, 1), 2),
+                height=round(height, 2),
+            )
+        )
+    return Histogram(bars=bars, by_year=by_year, peak=peak)

@@ -5,6 +5,10 @@ from archive import views
 
 urlpatterns = [
     path("", views.letter_list, name="letter_list"),
+    path("search/", views.search, name="search"),
+    # Browse: sessions -> agenda items -> letters; topics and states across sessions.
+    path("agenda/", views.sessions_index, name="sessions_index"),
+    path("agenda/<int:session>/", views.session_detail, name="session_detail"),
     path("agenda/<int:session>/<str:item>/", views.agenda_item_detail, name="agenda_item_detail"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
     path("states/<str:iso3>/", views.state_detail, name="state_detail"),

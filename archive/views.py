@@ -1,26 +1,131 @@
-"""Short function views over querysets that already know what the page needs."""
+"""Short function views over querysets and the search entry point."""
 
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from archive.filters import LetterFilter, active_filters
 from archive.models import AgendaItem, IncidentClaim, Letter, LetterSymbol, MemberState, Topic
-from archive.reading import letter_page_context
+from archive.parsing.symbols import split_symbols
+from archive.reading import (
+    facet_links,
+    filter_chips,
+    letter_page_context,
+    month_histogram,
+    query_string_without,
+)
+from archive.search import SearchTooBroad, list_letters, search_letters, visible_letters
 
 LETTERS_PER_PAGE = 20
+# Fields of the filter form shown under "More filters" (q, sort and page have their own places).
+ADVANCED_FIELDS = [
+    "body",
+    "session",
+    "sc_year",
+    "topic",
+    "language",
+    "type",
+    "date",
+    "letter_date",
+    "claims",
+]
 
 
 def letter_list(request):
-    letters = Letter.objects.public().for_list().order_by("-distribution_date", "-id")
-    page = Paginator(letters, LETTERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "archive/letter_list.html", {"page": page})
+    """The filtered list: every filter of the search page, newest first, no facets."""
+    return _results_page(request, template="archive/letter_list.html", with_search=False)
+
+
+def search(request):
+    """/search/?q=...: ranked hits with snippets, facets, filters; a symbol goes to its letter."""
+    query = request.GET.get("q", "")
+    symbols = split_symbols(query) if 0 < len(query) <= 100 else []
+    if symbols:
+        found = (
+            LetterSymbol.objects.filter(
+                lookup__in=[s.upper() for s in symbols],
+                letter__in=visible_letters(),
+            )
+            .select_related("letter")
+            .first()
+        )
+        if found:
+            return redirect(found.letter.get_absolute_url())
+    return _results_page(request, template="archive/search.html", with_search=True)
+
+
+def _results_page(request, *, template: str, with_search: bool):
+    filterset = LetterFilter(request.GET, queryset=visible_letters())
+    context = {
+        "filterset": filterset,
+        "advanced_fields": [filterset.form[name] for name in ADVANCED_FIELDS],
+        "query": "",
+    }
+    if not filterset.is_valid():
+        return render(request, template, {**context, "form_errors": _errors(filterset)}, status=400)
+    cleaned = filterset.form.cleaned_data
+    query = cleaned.get("q") or ""
+    context.update(
+        query=query,
+        sort=cleaned.get("sort") or "",
+        chips=filter_chips(request.GET, filterset),
+        keep=_kept_parameters(request.GET, only=("agenda", "state", "year")),
+        page_query=query_string_without(request.GET, "page"),
+        exact_url="?" + query_string_without(request.GET, "page", "exact") + "&exact=1",
+    )
+    try:
+        if with_search:
+            results = search_letters(
+                query,
+                filterset,
+                sort=cleaned.get("sort") or None,
+                page=cleaned.get("page") or 1,
+                exact=request.GET.get("exact") == "1",
+            )
+        else:
+            results = list_letters(
+                filterset, sort=cleaned.get("sort") or None, page=cleaned.get("page") or 1
+            )
+    except SearchTooBroad:
+        message = _("This search took too long. Add a filter or a more specific word.")
+        return render(request, template, {**context, "form_errors": [message]}, status=200)
+    context["results"] = results
+    context["facets"] = facet_links(request.GET, results.facets)
+    context["has_filters"] = bool(active_filters(filterset))
+    if results.page > 1 and not results.hits:
+        context["form_errors"] = [
+            _("There is no page %(page)s for this search.") % {"page": results.page}
+        ]
+    return render(request, template, context)
+
+
+def _errors(filterset: LetterFilter) -> list[str]:
+    messages = []
+    for name, errors in filterset.form.errors.items():
+        label = filterset.form.fields[name].label if name in filterset.form.fields else ""
+        for error in errors:
+            messages.append(f"{label}: {error}" if label else str(error))
+    return messages
+
+
+def _kept_parameters(params, only: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Filters set by facet links, carried as hidden inputs so a new query keeps them (the
+    other filters are fields of the form itself)."""
+    return [
+        (name, value)
+        for name, values in params.lists()
+        if name in only
+        for value in values
+        if value and "\x00" not in value
+    ]
 
 
 def letter_by_symbol(request, symbol):
     """The permalink of a letter is its first symbol; its other symbol redirects there."""
     found = (
-        LetterSymbol.objects.filter(lookup=symbol.upper(), letter__is_synthetic=False)
+        LetterSymbol.objects.filter(lookup=symbol.upper(), letter__in=visible_letters())
         .select_related("letter")
         .first()
     )
@@ -37,7 +142,7 @@ def letter_by_symbol(request, symbol):
 
 def letter_by_id(request, pk):
     """Stable permalink for a letter whose symbols are unknown; redirects once they are known."""
-    letter = get_object_or_404(Letter.objects.public().for_detail(), pk=pk)
+    letter = get_object_or_404(visible_letters().for_detail(), pk=pk)
     canonical = letter.get_absolute_url()
     if request.path != canonical:
         return _redirect_keeping_query(request, canonical)
@@ -49,6 +154,36 @@ def _redirect_keeping_query(request, url):
     return redirect(f"{url}?{query}" if query else url, permanent=True)
 
 
+def sessions_index(request):
+    """Every GA session with its agenda items and letters counted."""
+    sessions = (
+        visible_letters()
+        .exclude(ga_session=None)
+        .values("ga_session")
+        .annotate(letters=Count("id"))
+        .order_by("-ga_session")
+    )
+    return render(request, "archive/sessions_index.html", {"sessions": sessions})
+
+
+def session_detail(request, session):
+    """A GA session: its agenda items with letter counts, newest letters of the session."""
+    visible = Q(letter_links__letter__in=visible_letters())
+    items = list(
+        AgendaItem.objects.filter(ga_session=session)
+        .annotate(letters=Count("letter_links", filter=visible))
+        .order_by("number", "sub_item")
+    )
+    results = list_letters({"session": session}, per_page=10)
+    if not items and not results.hits:
+        raise Http404(_("The archive holds no letter of this session."))
+    return render(
+        request,
+        "archive/session_detail.html",
+        {"session": session, "items": items, "results": results},
+    )
+
+
 def agenda_item_detail(request, session, item):
     number, sub_item = _split_item_label(item)
     agenda_item = get_object_or_404(
@@ -58,21 +193,28 @@ def agenda_item_detail(request, session, item):
         sub_item=sub_item,
     )
     letters = (
-        Letter.objects.public()
+        visible_letters()
         .for_list()
         .filter(agenda_links__agenda_item=agenda_item)
         .order_by("-distribution_date", "-id")
     )
     page = Paginator(letters, LETTERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
-        request, "archive/agenda_item_detail.html", {"agenda_item": agenda_item, "page": page}
+        request,
+        "archive/agenda_item_detail.html",
+        {
+            "agenda_item": agenda_item,
+            "page": page,
+            "histogram": month_histogram(letters),
+            "search_url": f"/search/?agenda={agenda_item.ga_session}-{item}",
+        },
     )
 
 
 def _split_item_label(label: str) -> tuple[int, str]:
     """ "40" -> (40, ""); "68b" -> (68, "b")."""
     digits = label.rstrip("abcdefghijklmnopqrstuvwxyz")
-    if not digits.isdigit() or len(label) - len(digits) > 1:
+    if not digits.isdigit() or len(label) - len(digits) > 1 or len(digits) > 4:
         raise Http404(_("No such agenda item."))
     return int(digits), label[len(digits) :]
 
@@ -80,27 +222,27 @@ def _split_item_label(label: str) -> tuple[int, str]:
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     items = topic.agenda_items.order_by("-ga_session")
-    letters = (
-        Letter.objects.public()
-        .for_list()
-        .filter(agenda_links__agenda_item__topic=topic)
-        .distinct()
-        .order_by("-distribution_date", "-id")
-    )
-    page = Paginator(letters, LETTERS_PER_PAGE).get_page(request.GET.get("page"))
+    results = list_letters({"topic": slug}, page=_page_number(request))
     return render(
-        request, "archive/topic_detail.html", {"topic": topic, "items": items, "page": page}
+        request,
+        "archive/topic_detail.html",
+        {"topic": topic, "items": items, "results": results, "page_query": ""},
     )
+
+
+def _page_number(request) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 10_000 else 1
 
 
 def state_detail(request, iso3):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
-    letters = Letter.objects.public().for_list().filter(sender_state=state)
+    letters = visible_letters().for_list().filter(sender_state=state)
     page = Paginator(letters.order_by("-distribution_date", "-id"), LETTERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     claims_against = (
-        IncidentClaim.objects.filter(accused_state=state, letter__is_synthetic=False)
+        IncidentClaim.objects.filter(accused_state=state, letter__in=visible_letters())
         .exclude(review_status=IncidentClaim.Review.REJECTED)
         .select_related("letter", "claimant")
         .prefetch_related("letter__symbols")

@@ -1,0 +1,613 @@
+"""Full-text search over the letters: one entry point, `search_letters`, and `list_letters` for
+the filtered list without search words.
+
+How it stays fast at a million letters (measured facts in ../shared/PERFORMANCE.md):
+
+- One tsquery serves every language: the web-search query parsed by each language's
+  configuration, OR-ed (`websearch_to_tsquery('archive_en', q) || ... 'archive_fr' ...`), so a
+  single GIN scan of `LetterText.search_vector` finds French and English letters alike, with
+  accents optional (every configuration runs `unaccent` first).
+- Matching, counting, ranking and faceting happen in ONE statement over a bounded candidate set
+  (`CANDIDATE_LIMIT` text rows, taken through the GIN index: `enable_seqscan` is off for it).
+  Up to that limit, total and facets are exact. Beyond it the total is the planner's estimate,
+  labelled as such, and `exact=True` (one click on the page) counts everything.
+- Ranking reads `LetterText.rank_vector`, a short vector (symbols and title A, the body's
+  opening B, the annexes' opening C) that stays inline in the row: `ts_rank` over thousands of
+  candidates never detoasts the full vectors.
+- Snippets are `ts_headline` over a bounded excerpt of the 20 shown texts only: the body first,
+  else the first annex that matches, which the hit then names.
+- Names are matched by trigram word similarity (`Bairamov` finds Bayramov) on signatories and
+  senders, through GIN trigram indexes, when the query looks like a name.
+
+Sorting by date or symbol over more than `CANDIDATE_LIMIT` matches walks the whole match set
+in the wanted order (the planner may use the date index instead of the GIN index).
+"""
+
+# ruff: noqa: S608 - the SQL below is assembled from constants, integers and the SQL Django
+# compiles for the filters; every value a reader types travels as a query parameter.
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from archive.filters import LetterFilter, active_filters, agenda_param
+from archive.models import LANGUAGES, Letter
+from archive.search_vector import FALLBACK_SEARCH_CONFIG, SEARCH_CONFIGS, config_case_sql
+
+CANDIDATE_LIMIT = 10_000
+PER_PAGE = 20
+FACET_VALUES_SHOWN = 300
+SNIPPET_SOURCE_CHARS = 6_000
+NAME_SIMILARITY = 0.45
+STATEMENT_TIMEOUT_MS = 10_000
+# Start/stop markers ts_headline puts around hits; replaced by <mark> after escaping the text.
+_START, _STOP = "\x02", "\x03"
+HEADLINE_OPTIONS = (
+    f"StartSel={_START}, StopSel={_STOP}, MaxWords=35, MinWords=15, "
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+_NAME_QUERY = re.compile(r"^[^\W\d_][\w'’.\- ]{2,80}$")
+_SEARCH_OPERATORS = re.compile(r"\"|(^|\s)-|\bOR\b")
+
+TSQUERY_SQL = " || ".join(
+    f"websearch_to_tsquery('{config}', %s)"
+    for config in [*SEARCH_CONFIGS.values(), FALLBACK_SEARCH_CONFIG]
+)
+TSQUERY_PARAMS = len(SEARCH_CONFIGS) + 1
+
+
+class InvalidSearch(ValueError):
+    """The filters given to `search_letters` do not validate; `errors` is the form's."""
+
+    def __init__(self, errors):
+        super().__init__(errors.as_text() if hasattr(errors, "as_text") else str(errors))
+        self.errors = errors
+
+
+class SearchTooBroad(RuntimeError):
+    """The statement ran out of time (STATEMENT_TIMEOUT_MS); the page asks for a narrower query."""
+
+
+@dataclass(frozen=True)
+class AnnexRef:
+    order: int
+    title: str
+
+    @property
+    def anchor(self) -> str:
+        return f"annex-{self.order}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    letter: Letter
+    text_id: int | None
+    language: str
+    title: str
+    rank: float
+    snippet: SafeString = mark_safe("")
+    annex: AnnexRef | None = None
+
+    @property
+    def url(self) -> str:
+        url = self.letter.get_absolute_url()
+        if self.language and self.language != "en" and len(self.letter.texts.all()) > 1:
+            url += f"?lang={self.language}"
+        return url + (f"#{self.annex.anchor}" if self.annex else "")
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str
+    label: str
+    values: list[FacetValue]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results. `total` is exact when `total_is_exact`; else the planner's estimate,
+    and `counted` says how many matches were looked at (facets count those)."""
+
+    query: str
+    sort: str
+    page: int
+    per_page: int
+    hits: list[Hit]
+    total: int
+    total_is_exact: bool
+    counted: int
+    facets: list[Facet] = field(default_factory=list)
+
+    @property
+    def num_pages(self) -> int:
+        reachable = self.total if self.total_is_exact else max(self.total, self.counted)
+        return max(1, math.ceil(reachable / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages and len(self.hits) == self.per_page
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.hits else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.hits)
+
+
+def visible_letters() -> QuerySet:
+    """Letters the site shows: the real ones; synthetic ones too when the benchmark database
+    sets ``ARCHIVE_SHOW_SYNTHETIC = True`` (override_settings) to measure the pages."""
+    if getattr(settings, "ARCHIVE_SHOW_SYNTHETIC", False):
+        return Letter.objects.all()
+    return Letter.objects.public()
+
+
+def build_filterset(filters: Mapping | LetterFilter | None) -> LetterFilter:
+    """A validated LetterFilter; raises InvalidSearch when a value is wrong."""
+    if isinstance(filters, LetterFilter):
+        filterset = filters
+    else:
+        filterset = LetterFilter(_as_querydict(filters or {}), queryset=visible_letters())
+    if not filterset.is_valid():
+        raise InvalidSearch(filterset.errors)
+    return filterset
+
+
+def search_letters(
+    query: str = "",
+    filters: Mapping | LetterFilter | None = None,
+    *,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    exact: bool = False,
+    facets: bool = True,
+) -> SearchPage:
+    """Search the archive: ranked hits with snippets, total and facet counts, in one call.
+
+    query:    web-search syntax (``mines``, ``"security council"``, ``mines OR landmines``,
+              ``mines -Armenia``); empty means "every letter the filters keep".
+    filters:  URL parameters as documented in archive.filters (``{"agenda": ["75-40"],
+              "state": "AZE", "date_after": "2021-01-01"}``; lists for repeated values), or a
+              bound LetterFilter. q, sort and page in it are ignored: pass them as arguments.
+    sort:     ``relevance`` (default with a query), ``newest`` (default without), ``oldest``,
+              ``symbol``.
+    page:     1-based; per_page hits per page.
+    exact:    count and facet every match instead of the first CANDIDATE_LIMIT.
+    facets:   False skips facet counting (the filtered list page).
+
+    Raises InvalidSearch (with the form errors) when a filter value is invalid, and
+    SearchTooBroad when the statement times out. Synthetic letters are left out unless
+    settings.ARCHIVE_SHOW_SYNTHETIC is True. A constant number of queries whatever the size.
+    """
+    filterset = build_filterset(filters)
+    query = (query or "").replace("\x00", "").strip()
+    sort = sort or ("relevance" if query else "newest")
+    if sort == "relevance" and not query:
+        sort = "newest"
+    page = max(1, int(page))
+    letter_condition, letter_params = _letter_condition(filterset)
+    languages = filterset.form.cleaned_data.get("language") or []
+    limit = None if exact else CANDIDATE_LIMIT
+
+    sql, params = _page_statement(
+        query, letter_condition, letter_params, languages, sort, page, per_page, limit, facets
+    )
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Matching through the GIN index is what keeps common terms fast (PERFORMANCE.md).
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, true),"
+                " set_config('pg_trgm.word_similarity_threshold', %s, true)",
+                [str(STATEMENT_TIMEOUT_MS), str(NAME_SIMILARITY)],
+            )
+            cursor.execute(sql, params)
+            rows, total, hits_json, facets_json = cursor.fetchone()
+            capped = limit is not None and rows > limit
+            if capped:
+                total = max(total, _estimate(cursor, query, letter_condition, letter_params))
+    except OperationalError as error:
+        if "statement timeout" in str(error) or "canceling statement" in str(error):
+            raise SearchTooBroad(str(error)) from error
+        raise
+
+    raw_hits = hits_json or []
+    hits = _hydrate(raw_hits, query)
+    return SearchPage(
+        query=query,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        hits=hits,
+        total=total,
+        total_is_exact=not capped,
+        counted=min(rows, limit) if limit else rows,
+        facets=_facets(facets_json or {}, filterset) if facets else [],
+    )
+
+
+def list_letters(
+    filters: Mapping | LetterFilter | None = None,
+    *,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> SearchPage:
+    """The filtered list (no search words, no facets): newest first unless `sort` says."""
+    return search_letters(
+        "", filters, sort=sort or "newest", page=page, per_page=per_page, facets=False
+    )
+
+
+# --- SQL ------------------------------------------------------------------------------------
+
+
+def _letter_condition(filterset: LetterFilter) -> tuple[str, list]:
+    """A condition on `l` (archive_letter) for the visible letters the filters keep."""
+    if not active_filters(filterset):
+        if getattr(settings, "ARCHIVE_SHOW_SYNTHETIC", False):
+            return "TRUE", []
+        return "NOT l.is_synthetic", []
+    subquery = filterset.qs.order_by().values("pk")
+    sql, params = subquery.query.sql_with_params()
+    return f"l.id IN ({sql})", list(params)
+
+
+def _is_name_query(query: str) -> bool:
+    return bool(_NAME_QUERY.match(query)) and not _SEARCH_OPERATORS.search(query)
+
+
+def _match_condition(query: str) -> tuple[str, list]:
+    """Text rows matching the query: full text, or a signatory's or sender's name."""
+    sql = f"t.search_vector @@ ({TSQUERY_SQL})"
+    params: list = [query] * TSQUERY_PARAMS
+    if _is_name_query(query) and len(query.split()) <= 3:
+        sql = (
+            f"({sql} OR t.letter_id = ANY(ARRAY("
+            "SELECT s.letter_id FROM archive_signatory s WHERE s.name %%> %s"
+            " UNION SELECT n.id FROM archive_letter n WHERE n.sender_person %%> %s)))"
+        )
+        params += [query, query]
+    return sql, params
+
+
+def _page_statement(
+    query: str,
+    letter_condition: str,
+    letter_params: list,
+    languages: list[str],
+    sort: str,
+    page: int,
+    per_page: int,
+    limit: int | None,
+    with_facets: bool,
+) -> tuple[str, list]:
+    """One statement returning (text rows, letters, hits as JSON, facets as JSON)."""
+    language_sql = " AND t.language = ANY(%s)" if languages else ""
+    language_params = [list(languages)] if languages else []
+    limit_sql = f" LIMIT {int(limit) + 1}" if limit is not None else ""
+    if query:
+        match_sql, match_params = _match_condition(query)
+        rank_sql = f"ts_rank(t.rank_vector, ({TSQUERY_SQL}))"
+        rank_params = [query] * TSQUERY_PARAMS
+        candidates = (
+            f"SELECT t.id AS text_id, t.letter_id, t.language, l.distribution_date AS ddate,"
+            f" l.doc_type, l.sender_state_id, {rank_sql} AS rank"
+            f" FROM archive_lettertext t JOIN archive_letter l ON l.id = t.letter_id"
+            f" WHERE {match_sql} AND {letter_condition}{language_sql}{limit_sql}"
+        )
+        candidate_params = rank_params + match_params + letter_params + language_params
+    else:
+        # Without words the candidates are the newest letters the filters keep (date index).
+        match_sql, match_params = "TRUE", []
+        candidates = (
+            "SELECT t.id AS text_id, t.letter_id, t.language, l.distribution_date AS ddate,"
+            " l.doc_type, l.sender_state_id, 0::real AS rank"
+            " FROM archive_letter l JOIN archive_lettertext t ON t.letter_id = l.id"
+            f" WHERE {letter_condition}{language_sql}"
+            " ORDER BY l.distribution_date DESC NULLS LAST, l.id DESC" + limit_sql
+        )
+        candidate_params = letter_params + language_params
+
+    symbol_sql = (
+        "(SELECT s.lookup FROM archive_lettersymbol s WHERE s.letter_id = {id}"
+        " ORDER BY s.position LIMIT 1)"
+    )
+    orders = {
+        "relevance": "rank DESC, ddate DESC NULLS LAST, letter_id DESC",
+        "newest": "ddate DESC NULLS LAST, letter_id DESC",
+        "oldest": "ddate ASC NULLS LAST, letter_id ASC",
+        "symbol": symbol_sql.format(id="letter_id") + " ASC NULLS LAST, letter_id ASC",
+    }
+    offset = (page - 1) * per_page
+    hits_from_candidates = (
+        "SELECT letter_id, text_id, language, rank FROM letters"
+        f" ORDER BY {orders[sort]} LIMIT {int(per_page)} OFFSET {int(offset)}"
+    )
+    sql_params: list = []
+    if sort == "relevance" or limit is None:
+        hits_sql = f"(SELECT json_agg(h) FROM ({hits_from_candidates}) h)"
+    else:
+        # More matches than candidates: order the whole match set, not the first candidates.
+        full_orders = {
+            "newest": "l.distribution_date DESC NULLS LAST, l.id DESC",
+            "oldest": "l.distribution_date ASC NULLS LAST, l.id ASC",
+            "symbol": symbol_sql.format(id="l.id") + " ASC NULLS LAST, l.id ASC",
+        }
+        exists_sql = (
+            f"EXISTS (SELECT 1 FROM archive_lettertext t WHERE t.letter_id = l.id"
+            f" AND {match_sql}{language_sql})"
+        )
+        full_sql = (
+            "SELECT l.id AS letter_id, NULL::bigint AS text_id, NULL AS language,"
+            f" 0::real AS rank FROM archive_letter l WHERE {letter_condition} AND {exists_sql}"
+            f" ORDER BY {full_orders[sort]} LIMIT {int(per_page)} OFFSET {int(offset)}"
+        )
+        hits_sql = (
+            f"(CASE WHEN (SELECT count(*) FROM cand) <= {int(limit)}"
+            f" THEN (SELECT json_agg(h) FROM ({hits_from_candidates}) h)"
+            f" ELSE (SELECT json_agg(h) FROM ({full_sql}) h) END)"
+        )
+        sql_params = letter_params + match_params + language_params
+
+    facets_sql = "NULL::json"
+    if with_facets:
+        facets_sql = f"json_build_object({_FACETS_SQL})"
+    statement = (
+        f"WITH cand AS MATERIALIZED ({candidates}),"
+        " letters AS MATERIALIZED (SELECT DISTINCT ON (letter_id) * FROM cand"
+        "  ORDER BY letter_id, rank DESC)"
+        " SELECT (SELECT count(*) FROM cand), (SELECT count(*) FROM letters),"
+        f" {hits_sql}, {facets_sql}"
+    )
+    return statement, candidate_params + sql_params
+
+
+# Every facet counts letters (DISTINCT ON above), so a letter under eight agenda items counts
+# once under each of them; the language facet counts the letters with a matching version.
+_FACETS_SQL = f"""
+'agenda', (SELECT json_agg(f) FROM (
+    SELECT a.id, a.ga_session, a.number, a.sub_item,
+        coalesce(a.titles->>'en', a.titles->>'fr', a.titles->>'es') AS title, count(*) AS n
+    FROM letters JOIN archive_letteragendaitem la ON la.letter_id = letters.letter_id
+    JOIN archive_agendaitem a ON a.id = la.agenda_item_id
+    GROUP BY a.id ORDER BY n DESC, a.ga_session DESC, a.number LIMIT {FACET_VALUES_SHOWN}) f),
+'state', (SELECT json_agg(f) FROM (
+    SELECT m.iso3, m.short_en, count(*) AS n FROM letters
+    JOIN archive_memberstate m ON m.id = letters.sender_state_id
+    GROUP BY m.id ORDER BY n DESC, m.short_en LIMIT {FACET_VALUES_SHOWN}) f),
+'year', (SELECT json_agg(f) FROM (
+    SELECT extract(year FROM ddate)::int AS year, count(*) AS n FROM letters
+    WHERE ddate IS NOT NULL GROUP BY 1 ORDER BY 1 DESC) f),
+'language', (SELECT json_agg(f) FROM (
+    SELECT language, count(DISTINCT letter_id) AS n FROM cand GROUP BY 1 ORDER BY n DESC) f),
+'type', (SELECT json_agg(f) FROM (
+    SELECT doc_type, count(*) AS n FROM letters GROUP BY 1 ORDER BY n DESC) f)
+"""
+
+
+def _estimate(cursor, query: str, letter_condition: str, letter_params: list) -> int:
+    """The planner's row estimate for the whole match set (one EXPLAIN, no execution)."""
+    match_sql, match_params = _match_condition(query) if query else ("TRUE", [])
+    cursor.execute(
+        "EXPLAIN (FORMAT JSON) SELECT 1 FROM archive_lettertext t"
+        f" JOIN archive_letter l ON l.id = t.letter_id WHERE {match_sql} AND {letter_condition}",
+        match_params + letter_params,
+    )
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+# --- hits, snippets, facets -----------------------------------------------------------------
+
+
+def _hydrate(raw_hits: list[dict], query: str) -> list[Hit]:
+    """Letters for the hits (2 queries), then snippets for their texts (2 more with a query)."""
+    letter_ids = [h["letter_id"] for h in raw_hits]
+    letters = (
+        visible_letters()
+        .select_related("sender_state")
+        .prefetch_related("symbols", "texts")
+        .in_bulk(letter_ids)
+    )
+    chosen: dict[int, int | None] = {}
+    for h in raw_hits:
+        letter = letters[h["letter_id"]]
+        text_id = h["text_id"]
+        if text_id is None:  # hits ordered over the whole match set carry no text: pick one
+            text_id = _preferred_text_id(letter)
+        chosen[h["letter_id"]] = text_id
+    snippets = _snippets(query, [t for t in chosen.values() if t]) if query else {}
+    hits = []
+    for h in raw_hits:
+        letter = letters[h["letter_id"]]
+        texts = {t.pk: t for t in letter.texts.all()}
+        text = texts.get(chosen[h["letter_id"]])
+        snippet, annex = snippets.get(text.pk if text else None, (None, None))
+        hits.append(
+            Hit(
+                letter=letter,
+                text_id=text.pk if text else None,
+                language=text.language if text else "",
+                title=text.title if text else "",
+                rank=float(h["rank"] or 0),
+                snippet=snippet if snippet is not None else _plain_excerpt(text),
+                annex=annex,
+            )
+        )
+    return hits
+
+
+def _preferred_text_id(letter: Letter) -> int | None:
+    texts = {t.language: t.pk for t in letter.texts.all()}
+    for language in ("en", letter.original_language):
+        if language in texts:
+            return texts[language]
+    return next(iter(texts.values()), None)
+
+
+def _plain_excerpt(text) -> SafeString:
+    if text is None:
+        return mark_safe("")
+    words = (text.body or "").split()
+    excerpt = " ".join(words[:40]) + (" …" if len(words) > 40 else "")
+    return escape(excerpt)
+
+
+def _snippets(query: str, text_ids: list[int]) -> dict[int, tuple[SafeString, AnnexRef | None]]:
+    """Headlines from a bounded excerpt: the body when it holds a hit, else the first annex
+    that does (named in the result)."""
+    if not text_ids:
+        return {}
+    config = config_case_sql("t.language")
+    found: dict[int, tuple[SafeString, AnnexRef | None]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.id, ts_headline({config}, left(t.body, {SNIPPET_SOURCE_CHARS}),"
+            f" ({TSQUERY_SQL}), %s) FROM archive_lettertext t WHERE t.id = ANY(%s)",
+            [query] * TSQUERY_PARAMS + [HEADLINE_OPTIONS, text_ids],
+        )
+        for text_id, headline in cursor.fetchall():
+            if _START in (headline or ""):
+                found[text_id] = (_marked(headline), None)
+        missing = [t for t in text_ids if t not in found]
+        if missing:
+            excerpt = f"left(a.text, {SNIPPET_SOURCE_CHARS})"
+            cursor.execute(
+                'SELECT DISTINCT ON (a.letter_text_id) a.letter_text_id, a."order", a.title,'
+                f" ts_headline({config}, {excerpt}, ({TSQUERY_SQL}), %s)"
+                " FROM archive_annex a JOIN archive_lettertext t ON t.id = a.letter_text_id"
+                f" WHERE a.letter_text_id = ANY(%s) AND to_tsvector({config}, {excerpt})"
+                f' @@ ({TSQUERY_SQL}) ORDER BY a.letter_text_id, a."order"',
+                [query] * TSQUERY_PARAMS + [HEADLINE_OPTIONS, missing] + [query] * TSQUERY_PARAMS,
+            )
+            for text_id, order, title, headline in cursor.fetchall():
+                found[text_id] = (_marked(headline), AnnexRef(order, title))
+    return found
+
+
+def _marked(headline: str) -> SafeString:
+    """Escape the letter's text, then turn the hit markers into <mark> elements."""
+    html = str(escape(headline)).replace(_START, "<mark>").replace(_STOP, "</mark>")
+    return mark_safe(html)  # noqa: S308 - the text is escaped above
+
+
+def _facets(data: dict, filterset: LetterFilter) -> list[Facet]:
+    cleaned = filterset.form.cleaned_data
+    selected_agenda = {f"{s}-{n}{x}" for s, n, x in cleaned.get("agenda") or []}
+    selected_states = set(cleaned.get("state") or [])
+    selected_years = {str(y) for y in cleaned.get("year") or []}
+    selected_languages = set(cleaned.get("language") or [])
+    selected_types = set(cleaned.get("type") or [])
+    language_names = dict(LANGUAGES)
+    type_names = dict(Letter.DocType.choices)
+
+    agenda = []
+    for row in data.get("agenda") or []:
+        value = agenda_param(_AgendaKey(row["ga_session"], row["number"], row["sub_item"]))
+        number = f"{row['number']}{row['sub_item']}"
+        label = _("Item %(number)s, session %(session)s") % {
+            "number": number,
+            "session": row["ga_session"],
+        }
+        if row.get("title"):
+            label += f": {row['title']}"
+        agenda.append(FacetValue(value, label, row["n"], value in selected_agenda))
+    return [
+        Facet("agenda", _("Agenda item"), agenda),
+        Facet(
+            "state",
+            _("Sender state"),
+            [
+                FacetValue(r["iso3"], r["short_en"], r["n"], r["iso3"] in selected_states)
+                for r in data.get("state") or []
+            ],
+        ),
+        Facet(
+            "year",
+            _("Year"),
+            [
+                FacetValue(str(r["year"]), str(r["year"]), r["n"], str(r["year"]) in selected_years)
+                for r in data.get("year") or []
+            ],
+        ),
+        Facet(
+            "language",
+            _("Language"),
+            [
+                FacetValue(
+                    r["language"],
+                    str(language_names.get(r["language"], r["language"])),
+                    r["n"],
+                    r["language"] in selected_languages,
+                )
+                for r in data.get("language") or []
+            ],
+        ),
+        Facet(
+            "type",
+            _("Document type"),
+            [
+                FacetValue(
+                    r["doc_type"],
+                    str(type_names.get(r["doc_type"], r["doc_type"])),
+                    r["n"],
+                    r["doc_type"] in selected_types,
+                )
+                for r in data.get("type") or []
+            ],
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class _AgendaKey:
+    ga_session: int
+    number: int
+    sub_item: str
+
+
+def _as_querydict(filters: Mapping):
+    from django.http import QueryDict
+
+    if isinstance(filters, QueryDict):
+        return filters
+    data = QueryDict(mutable=True)
+    for key, value in filters.items():
+        if isinstance(value, list | tuple | set):
+            data.setlist(key, [_as_param(v) for v in value])
+        elif value is not None:
+            data[key] = _as_param(value)
+    return data
+
+
+def _as_param(value) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
