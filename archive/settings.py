@@ -148,5 +148,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "archive": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        # Server errors go to the log, not to e-mail: there is no mail server to assume.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

@@ -21,3 +21,13 @@ def french_letter(db):
     from archive.models import Letter
 
     return Letter.objects.get(texts__source_name="2021-02-23_Azerbaijan_mines.fr.txt")
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Tests render templates without running collectstatic first; the browser tests'
+    server runs collectstatic and uses the production manifest storage."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

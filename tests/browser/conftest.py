@@ -77,8 +77,16 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory):
     port = _free_port()
     server = subprocess.Popen(  # noqa: S603
         [
-            sys.executable, "-m", "gunicorn", "archive.wsgi",
-            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "archive.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
         ],
         cwd=ROOT,
         env=env,
@@ -99,6 +107,6 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory):
     server.wait(timeout=10)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def base_url(live_url):
     return live_url

@@ -10,7 +10,9 @@ def test_reader_opens_a_letter_from_the_list_and_follows_its_agenda_item(page, l
     expect(page.get_by_role("heading", name="Letters", level=1)).to_be_visible()
     page.get_by_role("link", name="A/80/434–S/2025/632").click()
     expect(page).to_have_url(re.compile(r"/A/80/434/$"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Permanent Representative of Spain")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Permanent Representative of Spain"
+    )
     page.get_by_role("link", name="Item 26").click()
     expect(page).to_have_url(re.compile(r"/agenda/80/26/$"))
     expect(page.get_by_role("link", name="A/80/434–S/2025/632")).to_be_visible()
