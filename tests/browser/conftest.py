@@ -68,14 +68,14 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         database_name = connection.settings_dict["NAME"]
     env = _server_environment(database_name, tmp_path_factory.mktemp("static"))
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
         cwd=ROOT,
         env=env,
         check=True,
     )
     port = _free_port()
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -95,7 +95,7 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory):
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(url + "/", timeout=2)  # noqa: S310 - our own server
+            urllib.request.urlopen(url + "/", timeout=2)
             break
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
