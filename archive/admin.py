@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from archive import upload
 from archive.models import (
     AgendaItem,
     Annex,
@@ -64,6 +67,16 @@ class SignatoryInline(admin.TabularInline):
     extra = 0
 
 
+def record_claim_review(request, claim: IncidentClaim, changed_data: list[str]) -> None:
+    """An editor changed a claim: note who and when; an edited extraction is "corrected"."""
+    if not changed_data:
+        return
+    if "review_status" not in changed_data:
+        claim.review_status = IncidentClaim.Review.CORRECTED
+    claim.reviewed_by = request.user
+    claim.reviewed_at = timezone.now()
+
+
 class ClaimInline(admin.TabularInline):
     model = IncidentClaim
     fields = ["kind", "claimant_name", "accused_name", "killed", "injured", "review_status"]
@@ -92,6 +105,44 @@ class LetterAdmin(admin.ModelAdmin):
         return (
             super().get_queryset(request).select_related("sender_state").prefetch_related("symbols")
         )
+
+    def get_urls(self):
+        # Before the default URLs: "<path:object_id>/" would swallow "upload/".
+        return [
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="archive_letter_upload",
+            ),
+            path(
+                "upload/<str:sha256>/",
+                self.admin_site.admin_view(self.review_view),
+                name="archive_letter_upload_review",
+            ),
+            path(
+                "upload/<str:sha256>/discard/",
+                self.admin_site.admin_view(upload.discard_upload),
+                name="archive_letter_upload_discard",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request):
+        return upload.upload_letters(request, self.admin_site)
+
+    def review_view(self, request, sha256):
+        return upload.review_upload(request, sha256, self.admin_site)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is IncidentClaim:
+            for claim_form in formset.forms:
+                if claim_form.instance.pk and claim_form not in formset.deleted_forms:
+                    record_claim_review(request, claim_form.instance, claim_form.changed_data)
+        super().save_formset(request, form, formset, change)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_upload": upload.can_upload(request.user)}
+        return super().changelist_view(request, extra_context)
 
 
 class AnnexInline(admin.StackedInline):
@@ -139,27 +190,35 @@ class IncidentClaimAdmin(admin.ModelAdmin):
     actions = ["confirm", "reject"]
 
     def save_model(self, request, obj, form, change):
-        if change and form.changed_data and "review_status" not in form.changed_data:
-            obj.review_status = IncidentClaim.Review.CORRECTED
-        if change and form.changed_data:
-            obj.reviewed_by = request.user
-            obj.reviewed_at = timezone.now()
+        if change:
+            record_claim_review(request, obj, form.changed_data)
         super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Confirm the selected claims as extracted"))
     def confirm(self, request, queryset):
-        queryset.update(
+        # A corrected claim stays "corrected": confirming it must not hide the correction.
+        count = queryset.exclude(review_status=IncidentClaim.Review.CORRECTED).update(
             review_status=IncidentClaim.Review.CONFIRMED,
             reviewed_by=request.user,
             reviewed_at=timezone.now(),
         )
+        self.message_user(
+            request,
+            ngettext("%d claim confirmed.", "%d claims confirmed.", count) % count,
+            messages.SUCCESS,
+        )
 
     @admin.action(description=_("Reject the selected claims (not claims)"))
     def reject(self, request, queryset):
-        queryset.update(
+        count = queryset.update(
             review_status=IncidentClaim.Review.REJECTED,
             reviewed_by=request.user,
             reviewed_at=timezone.now(),
+        )
+        self.message_user(
+            request,
+            ngettext("%d claim rejected.", "%d claims rejected.", count) % count,
+            messages.SUCCESS,
         )
 
 

@@ -1,0 +1,555 @@
+"""Editors upload letters in the admin: upload -> review -> save, and every way it must refuse.
+
+The test session has already imported the real .txt letters, so a letter is deleted first
+where a test needs the "created" path.
+"""
+
+import hashlib
+import io
+import logging
+import random
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from pypdf import PdfWriter
+
+from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, SourceFile
+
+LETTERS = Path(__file__).resolve().parent.parent / "fixtures" / "letters"
+PDFS = LETTERS / "pdf"
+UPLOAD_URL = "/admin/archive/letter/upload/"
+FRENCH = "2021-02-23_Azerbaijan_mines.fr.txt"
+
+
+def table_counts() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in connection.introspection.table_names(cursor):
+            if table.startswith("archive_"):
+                cursor.execute(f'SELECT count(*) FROM "{table}"')
+                counts[table] = cursor.fetchone()[0]
+        return counts
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def make_user(username: str, *, staff: bool, upload: bool) -> User:
+    user = User.objects.create_user(username, password="a-long-test-password-1")
+    user.is_staff = staff
+    user.save()
+    user.user_permissions.add(Permission.objects.get(codename="view_letter"))
+    if upload:
+        user.user_permissions.add(Permission.objects.get(codename="upload_letters"))
+    return user
+
+
+@pytest.fixture
+def editor(db, media_root):
+    return make_user("editor", staff=True, upload=True)
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+def real_file(path: Path) -> SimpleUploadedFile:
+    return SimpleUploadedFile(path.name, path.read_bytes())
+
+
+def upload(client, *files: SimpleUploadedFile):
+    return client.post(UPLOAD_URL, {"files": list(files)})
+
+
+def review_url(data: bytes) -> str:
+    return reverse("admin:archive_letter_upload_review", args=[hashlib.sha256(data).hexdigest()])
+
+
+def form_data(response) -> dict[str, str]:
+    """What the review form posts back when the editor changes nothing."""
+    form = response.context["form"]
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        data[name] = "" if value is None else str(value)
+    return data
+
+
+def pending_files(media_root: Path) -> list[Path]:
+    folder = media_root / "pending"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def delete_letter(symbol: str) -> None:
+    Letter.objects.by_symbol(symbol).delete()
+
+
+# ----------------------------------------------------------------------------- happy paths
+
+
+def test_upload_review_save_a_real_pdf(editor_client, editor, media_root):
+    delete_letter("A/80/500")
+    pdf = PDFS / "A_80_500-S_2025_656.en.pdf"
+    data = pdf.read_bytes()
+    before = table_counts()
+
+    response = upload(editor_client, real_file(pdf))
+    assert response.status_code == 302
+    assert response["Location"] == review_url(data)
+    review = editor_client.get(response["Location"])
+    assert review.status_code == 200
+    # Nothing is in the archive yet: the file waits server-side, named by its checksum.
+    assert table_counts() == before
+    assert [p.name for p in pending_files(media_root)] == [
+        f"{hashlib.sha256(data).hexdigest()}.json",
+        f"{hashlib.sha256(data).hexdigest()}.upload",
+    ]
+
+    page = review.content.decode()
+    assert "Distr.: General" in page  # the extracted text, beside the fields
+    form = review.context["form"]
+    assert form["symbols"].value() == "A/80/500 S/2025/656"
+    assert form["sender_person"].value() == "Dmitry Polyanskiy"
+    assert form["agenda_items"].value().startswith("84: The rule of law")
+    assert "Saving creates a new letter." in page
+
+    corrected = form_data(review)
+    corrected["title"] = corrected["title"] + " (checked)"
+    saved = editor_client.post(response["Location"], corrected)
+    assert saved.status_code == 302
+
+    letter = Letter.objects.by_symbol("S/2025/656").get()
+    assert saved["Location"] == reverse("admin:archive_letter_change", args=[letter.pk])
+    text = letter.texts.get()
+    assert text.language == "en"
+    assert text.title.endswith("(checked)")
+    assert letter.sender_person == "Dmitry Polyanskiy"
+    assert letter.sender_state.iso3 == "RUS"
+    assert [link.agenda_item.number for link in letter.agenda_links.all()] == [84]
+    assert text.annexes.count() == 1
+    assert list(letter.signatories.values_list("name", flat=True)) == ["Dmitry Polyanskiy"]
+
+    source = SourceFile.objects.get(sha256=hashlib.sha256(data).hexdigest())
+    assert source.letter_text == text
+    assert source.uploaded_by == editor
+    assert source.file_format == "pdf"
+    assert source.size == len(data)
+    stored = media_root / source.stored_path
+    assert stored.read_bytes() == data
+    assert stored.name == "A_80_500-S_2025_656.en.pdf"
+    assert pending_files(media_root) == []
+
+    # The public page shows it.
+    public = editor_client.get(letter.get_absolute_url())
+    assert public.status_code == 200
+    assert "Dmitry Polyanskiy" in public.content.decode()
+
+
+def test_the_same_file_again_is_a_duplicate_and_not_saved_twice(editor_client, media_root):
+    # The session imported the .txt files already: uploading one is a duplicate.
+    path = LETTERS / "A_80_434-S_2025_632.en.txt"
+    before = table_counts()
+    response = upload(editor_client, real_file(path))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Duplicate" in page
+    assert "already in the archive" in page
+    assert table_counts() == before
+    assert pending_files(media_root) == []
+
+
+def test_a_saved_upload_uploaded_again_is_a_duplicate(editor_client, media_root):
+    delete_letter("A/80/434")
+    pdf = PDFS / "A_80_434-S_2025_632.en.pdf"
+    review = editor_client.get(upload(editor_client, real_file(pdf))["Location"])
+    editor_client.post(review.request["PATH_INFO"], form_data(review))
+    after_first_save = table_counts()
+
+    response = upload(editor_client, real_file(pdf))
+    assert response.status_code == 200
+    assert "already in the archive" in response.content.decode()
+    assert table_counts() == after_first_save
+
+
+def test_a_different_file_of_a_letter_already_here_replaces_its_text_not_the_letter(
+    editor_client,
+):
+    # The PDF of a letter imported from its .txt: same symbol, same language.
+    letter = Letter.objects.by_symbol("A/80/434").get()
+    pdf = PDFS / "A_80_434-S_2025_632.en.pdf"
+    review = editor_client.get(upload(editor_client, real_file(pdf))["Location"])
+    assert "saving replaces that text" in review.content.decode()
+    editor_client.post(review.request["PATH_INFO"], form_data(review))
+    assert Letter.objects.by_symbol("S/2025/632").get().pk == letter.pk
+    assert letter.texts.count() == 1
+    assert letter.texts.get().source_sha256 == hashlib.sha256(pdf.read_bytes()).hexdigest()
+
+
+def test_missing_fields_are_highlighted_and_unknown_agenda_items_get_masthead_titles(
+    editor_client,
+):
+    # The French letter lost its symbols line: the review must say so.
+    Letter.objects.filter(texts__source_name=FRENCH).delete()
+    AgendaItem.objects.filter(ga_session=75, letter_links__isnull=True).delete()
+    assert not AgendaItem.objects.filter(ga_session=75).exists()
+
+    response = upload(editor_client, real_file(LETTERS / FRENCH))
+    review = editor_client.get(response["Location"])
+    form = review.context["form"]
+    assert "symbols" in form.missing
+    assert "sender_person" not in form.missing
+    page = review.content.decode()
+    assert 'class="form-row field-symbols missing' in page
+    assert "Not found by the parser" in page
+    assert "4 incident claims found" in page or "incident claims found" in page
+
+    editor_client.post(review.request["PATH_INFO"], form_data(review))
+    letter = Letter.objects.get(texts__source_name=FRENCH)
+    assert letter.symbol_list == []
+    item = AgendaItem.objects.get(ga_session=75, number=34)
+    assert item.titles["fr"] == "Prévention des conflits armés"
+    assert letter.agenda_links.count() == 8
+    # Claims arrive unreviewed, attributed to the sending state.
+    claims = list(letter.claims.all())
+    assert claims
+    assert {c.review_status for c in claims} == {IncidentClaim.Review.UNREVIEWED}
+    assert {c.claimant_name for c in claims} == {"Azerbaijan"}
+
+
+def test_a_language_version_is_attached_to_the_letter_with_the_same_symbol(editor_client):
+    # The French file lost its symbols; an editor types them in. Here they are those of an
+    # English letter already in the archive: a mismatched pairing, only to exercise attaching.
+    Letter.objects.filter(texts__source_name=FRENCH).delete()
+    english = Letter.objects.by_symbol("A/80/434").get()
+    letters_before = Letter.objects.count()
+
+    review = editor_client.get(upload(editor_client, real_file(LETTERS / FRENCH))["Location"])
+    data = form_data(review)
+    data["symbols"] = "A/80/434–S/2025/632"
+    saved = editor_client.post(review.request["PATH_INFO"], data, follow=True)
+
+    assert Letter.objects.count() == letters_before
+    assert sorted(english.texts.values_list("language", flat=True)) == ["en", "fr"]
+    assert "Added a language version" in saved.content.decode()
+
+
+def test_several_files_at_once(editor_client, media_root):
+    before = table_counts()
+    response = upload(
+        editor_client,
+        real_file(PDFS / "A_49_230-S_1994_822.en.pdf"),  # a new file: ready for review
+        real_file(LETTERS / "S_14938.en.txt"),  # imported already: duplicate
+        real_file(PDFS / "A_47_843-S_25016.en.pdf"),  # a scan without text: refused
+    )
+    assert response.status_code == 200
+    outcomes = {o.name: o.status for o in response.context["outcomes"]}
+    assert outcomes == {
+        "A_49_230-S_1994_822.en.pdf": "ready",
+        "S_14938.en.txt": "duplicate",
+        "A_47_843-S_25016.en.pdf": "refused",
+    }
+    page = response.content.decode()
+    assert "no text layer" in page
+    assert review_url((PDFS / "A_49_230-S_1994_822.en.pdf").read_bytes()) in page
+    assert table_counts() == before
+    assert len(pending_files(media_root)) == 2
+
+
+def test_a_pending_upload_can_be_discarded(editor_client, media_root):
+    pdf = PDFS / "A_53_568-S_1998_1025.en.pdf"
+    url = upload(editor_client, real_file(pdf))["Location"]
+    assert editor_client.get(UPLOAD_URL).context["pending"]
+    before = table_counts()
+    response = editor_client.post(url + "discard/")
+    assert response.status_code == 302
+    assert pending_files(media_root) == []
+    assert editor_client.get(url).status_code == 404
+    assert table_counts() == before
+
+
+# ------------------------------------------------------------------------------ review form
+
+
+def test_review_errors_are_shown_and_nothing_is_saved(editor_client, media_root):
+    delete_letter("A/80/500")
+    url = upload(editor_client, real_file(PDFS / "A_80_500-S_2025_656.en.pdf"))["Location"]
+    review = editor_client.get(url)
+    before = table_counts()
+
+    data = form_data(review)
+    data["symbols"] = "A/80/500 not-a-symbol"
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "is not a UN document symbol" in response.content.decode()
+
+    data = form_data(review)
+    data["ga_session"] = ""
+    response = editor_client.post(url, data)
+    assert "give the GA session" in response.content.decode()
+
+    data = form_data(review)
+    data["symbols"] = "A/80/434 S/1998/1025"  # two letters already in the archive
+    response = editor_client.post(url, data)
+    assert "belong to different letters" in response.content.decode()
+
+    assert table_counts() == before
+    assert len(pending_files(media_root)) == 2  # still waiting for a correct review
+
+
+def test_the_editor_corrects_agenda_items_sender_and_annex_titles(editor_client):
+    delete_letter("A/80/500")
+    url = upload(editor_client, real_file(PDFS / "A_80_500-S_2025_656.en.pdf"))["Location"]
+    data = form_data(editor_client.get(url))
+    data["agenda_items"] = "84: The rule of law at the national and international levels\n68 (b)"
+    data["sender_role"] = "Chargé d’affaires a.i."
+    data["annex_1_title"] = "Statement (corrected title)"
+    data["original_language"] = "ru"
+    editor_client.post(url, data)
+
+    letter = Letter.objects.by_symbol("A/80/500").get()
+    items = [
+        (link.agenda_item.number, link.agenda_item.sub_item) for link in letter.agenda_links.all()
+    ]
+    assert items == [(84, ""), (68, "b")]
+    assert letter.sender_role == "Chargé d’affaires a.i."
+    assert letter.original_language == "ru"
+    assert letter.texts.get().annexes.get().title == "Statement (corrected title)"
+
+
+# ------------------------------------------------------------------------------- bad input
+
+
+def _encrypted_pdf() -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO((PDFS / "A_80_500-S_2025_656.en.pdf").read_bytes()))
+    writer.encrypt(user_password="secret")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _zip_bomb() -> bytes:
+    """A .docx-shaped zip whose document.xml inflates to 300 MB of zeros."""
+    out = io.BytesIO()
+    chunk = bytes(1024 * 1024)
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("word/document.xml", "w", force_zip64=True) as member,
+    ):
+        for _ in range(300):
+            member.write(chunk)
+    return out.getvalue()
+
+
+def _half(path: Path) -> bytes:
+    data = path.read_bytes()
+    return data[: len(data) // 2]
+
+
+BAD_FILES = {
+    "empty": ("letter.pdf", lambda: b"", "The file is empty."),
+    "pdf that is not a pdf": (
+        "letter.pdf",
+        lambda: (LETTERS / "README.md").read_bytes(),
+        "This .pdf file is not a PDF.",
+    ),
+    "encrypted pdf": ("letter.pdf", _encrypted_pdf, "The PDF is encrypted"),
+    "truncated pdf": (
+        "letter.pdf",
+        lambda: _half(PDFS / "A_80_434-S_2025_632.en.pdf"),
+        "The PDF is damaged or truncated.",
+    ),
+    "zip bomb docx": ("letter.docx", _zip_bomb, "zip bomb"),
+    "binary junk": (
+        "letter.txt",
+        lambda: random.Random(4).randbytes(64 * 1024),
+        "it is not a text file",
+    ),
+    "nul bytes": (
+        "letter.txt",
+        lambda: (LETTERS / "A_80_434-S_2025_632.en.txt").read_bytes().replace(b"\n", b"\n\x00", 3),
+        "NUL bytes",
+    ),
+    "no masthead": (
+        "notes.md",
+        lambda: b"# Meeting notes\n\nWe discussed the budget and agreed to meet again.\n",
+        "no UN masthead",
+    ),
+    "scanned pdf without text": (
+        "A_47_843-S_25016.en.pdf",
+        lambda: (PDFS / "A_47_843-S_25016.en.pdf").read_bytes(),
+        "no text layer",
+    ),
+    "unsupported type": ("letter.exe", lambda: b"MZ\x90\x00", "Unsupported file type"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES, ids=list(BAD_FILES))
+def test_bad_files_are_refused_with_a_clear_message_and_nothing_saved(
+    case, editor_client, media_root
+):
+    name, make, message = BAD_FILES[case]
+    before = table_counts()
+    response = upload(editor_client, SimpleUploadedFile(name, make()))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Refused" in page
+    assert message in page
+    assert table_counts() == before
+    assert pending_files(media_root) == []
+
+
+def test_a_file_over_the_size_limit_is_refused(editor_client, media_root, settings):
+    settings.UPLOAD_MAX_BYTES = 10_000
+    pdf = PDFS / "A_80_434-S_2025_632.en.pdf"
+    assert pdf.stat().st_size > 10_000
+    before = table_counts()
+    response = upload(editor_client, real_file(pdf))
+    assert response.status_code == 400
+    assert "larger than the" in response.content.decode()
+    assert table_counts() == before
+    assert pending_files(media_root) == []
+
+
+def test_a_hostile_file_name_never_becomes_a_path(editor_client, media_root, tmp_path):
+    delete_letter("A/80/500")
+    data = (PDFS / "A_80_500-S_2025_656.en.pdf").read_bytes()
+    response = upload(editor_client, SimpleUploadedFile("../../../../tmp/évil name.pdf", data))
+    review = editor_client.get(response["Location"])
+    editor_client.post(review.request["PATH_INFO"], form_data(review))
+    source = SourceFile.objects.get(sha256=hashlib.sha256(data).hexdigest())
+    stored = (media_root / source.stored_path).resolve()
+    assert stored.is_relative_to(media_root.resolve() / "letters")
+    assert stored.name == "evil_name.pdf"
+    assert stored.read_bytes() == data
+
+
+def test_review_urls_take_only_checksums(editor_client):
+    for bad in ["..", "not-a-checksum", "0" * 63, "g" * 64, "0" * 64]:
+        response = editor_client.get(f"{UPLOAD_URL}{bad}/")
+        assert response.status_code == 404
+
+
+# --------------------------------------------------------------------- who may do it, CSRF
+
+
+def _every_upload_request(client, data: bytes) -> list[int]:
+    url = review_url(data)
+    return [
+        client.get(UPLOAD_URL).status_code,
+        client.post(UPLOAD_URL, {"files": [SimpleUploadedFile("a.pdf", data)]}).status_code,
+        client.get(url).status_code,
+        client.post(url, {"symbols": "A/80/500"}).status_code,
+        client.post(url + "discard/").status_code,
+    ]
+
+
+def test_anonymous_and_non_staff_users_are_sent_to_the_login_page(client, db, media_root):
+    data = (PDFS / "A_80_500-S_2025_656.en.pdf").read_bytes()
+    before = table_counts()
+    assert set(_every_upload_request(client, data)) == {302}
+    client.force_login(make_user("reader", staff=False, upload=True))
+    responses = [client.get(UPLOAD_URL), client.post(UPLOAD_URL)]
+    assert all("/admin/login/" in r["Location"] for r in responses)
+    assert table_counts() == before
+    assert pending_files(media_root) == []
+
+
+def test_staff_without_the_permission_are_refused(client, db, media_root, editor_client):
+    # A pending upload exists (made by an editor), so the review URL is real.
+    delete_letter("A/80/500")
+    data = (PDFS / "A_80_500-S_2025_656.en.pdf").read_bytes()
+    upload(editor_client, SimpleUploadedFile("a.pdf", data))
+    before = table_counts()
+
+    other = Client()
+    other.force_login(make_user("clerk", staff=True, upload=False))
+    assert set(_every_upload_request(other, data)) == {403}
+    changelist = other.get("/admin/archive/letter/")
+    assert changelist.status_code == 200
+    assert UPLOAD_URL not in changelist.content.decode()
+    assert table_counts() == before
+    assert len(pending_files(media_root)) == 2
+
+
+def test_the_changelist_links_to_the_upload(editor_client):
+    response = editor_client.get("/admin/archive/letter/")
+    assert f'href="{UPLOAD_URL}"' in response.content.decode()
+
+
+def test_upload_and_save_need_the_csrf_token(editor, media_root):
+    delete_letter("A/80/500")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    data = (PDFS / "A_80_500-S_2025_656.en.pdf").read_bytes()
+    before = table_counts()
+
+    refused = client.post(UPLOAD_URL, {"files": [SimpleUploadedFile("a.pdf", data)]})
+    assert refused.status_code == 403
+    assert pending_files(media_root) == []
+
+    token = client.get(UPLOAD_URL).context["csrf_token"]
+    accepted = client.post(
+        UPLOAD_URL, {"files": [SimpleUploadedFile("a.pdf", data)], "csrfmiddlewaretoken": token}
+    )
+    assert accepted.status_code == 302
+    review = client.get(accepted["Location"])
+    fields = form_data(review)
+    assert client.post(accepted["Location"], fields).status_code == 403
+    assert table_counts() == before
+
+    saved = client.post(accepted["Location"], {**fields, "csrfmiddlewaretoken": token})
+    assert saved.status_code == 302
+    assert Letter.objects.by_symbol("A/80/500").exists()
+
+
+def test_uploads_and_saves_are_logged(editor_client, caplog):
+    delete_letter("A/80/500")
+    data = (PDFS / "A_80_500-S_2025_656.en.pdf").read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    with caplog.at_level(logging.INFO, logger="archive.upload"):
+        url = upload(editor_client, SimpleUploadedFile("A_80_500.pdf", data))["Location"]
+        editor_client.post(url, form_data(editor_client.get(url)))
+        upload(editor_client, SimpleUploadedFile("empty.txt", b""))
+    records = [r.getMessage() for r in caplog.records if r.name == "archive.upload"]
+    assert any(
+        "pending review" in m and "user=editor" in m and sha256 in m and "A_80_500.pdf" in m
+        for m in records
+    )
+    assert any(
+        "saved" in m and "user=editor" in m and sha256 in m and "outcome=created" in m
+        for m in records
+    )
+    assert any("refused" in m and "empty.txt" in m and "The file is empty." in m for m in records)
+
+
+def test_nothing_is_kept_under_static(editor_client, media_root, settings):
+    static_dirs = [Path(d).resolve() for d in settings.STATICFILES_DIRS]
+    static_dirs.append(Path(settings.STATIC_ROOT).resolve())
+    delete_letter("A/80/500")
+    url = upload(editor_client, real_file(PDFS / "A_80_500-S_2025_656.en.pdf"))["Location"]
+    editor_client.post(url, form_data(editor_client.get(url)))
+    stored = Path(media_root) / SourceFile.objects.latest("uploaded_at").stored_path
+    assert stored.exists()
+    assert not any(stored.resolve().is_relative_to(d) for d in static_dirs)
+
+
+def test_letter_texts_are_kept_verbatim_from_the_upload(editor_client):
+    delete_letter("S/14938")
+    path = PDFS / "S_14938.en.pdf"
+    url = upload(editor_client, real_file(path))["Location"]
+    review = editor_client.get(url)
+    editor_client.post(url, form_data(review))
+    text = LetterText.objects.get(letter__symbols__lookup="S/14938")
+    assert text.full_text == review.context["parsed"].text
+    assert text.source_name == "S_14938.en.pdf"
