@@ -96,7 +96,7 @@ class Hit:
     language: str
     title: str
     rank: float
-    snippet: SafeString = mark_safe("")
+    snippet: str = ""  # safe HTML: escaped text with <mark> around the hits
     annex: AnnexRef | None = None
 
     @property
@@ -343,7 +343,7 @@ def _page_statement(
         "relevance": "rank DESC, ddate DESC NULLS LAST, letter_id DESC",
         "newest": "ddate DESC NULLS LAST, letter_id DESC",
         "oldest": "ddate ASC NULLS LAST, letter_id ASC",
-        "symbol": symbol_sql.format(id="letter_id") + " ASC NULLS LAST, letter_id ASC",
+        "symbol": symbol_sql.format(id="letters.letter_id") + " ASC NULLS LAST, letter_id ASC",
     }
     offset = (page - 1) * per_page
     hits_from_candidates = (
