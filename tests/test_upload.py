@@ -15,6 +15,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.forms import CheckboxInput
 from django.test import Client
 from django.urls import reverse
 from pypdf import PdfWriter
@@ -553,3 +554,92 @@ def test_letter_texts_are_kept_verbatim_from_the_upload(editor_client):
     text = LetterText.objects.get(letter__symbols__lookup="S/14938")
     assert text.full_text == review.context["parsed"].text
     assert text.source_name == "S_14938.en.pdf"
+
+
+# ---------------------------------------------------------------------------- claim review
+
+
+def admin_form_data(response) -> dict:
+    """What an admin change form (and its inlines) posts back when nothing is changed."""
+    data: dict = {}
+
+    def add(form):
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if isinstance(value, bool) or isinstance(field.widget, CheckboxInput):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+                continue
+            value = field.prepare_value(value)
+            data[form.add_prefix(name)] = "" if value is None else str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data
+
+
+@pytest.fixture
+def reviewer_client(client, db):
+    user = make_user("reviewer", staff=True, upload=False)
+    for codename in ["view_incidentclaim", "change_incidentclaim", "change_letter"]:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_an_editor_confirms_rejects_and_corrects_claims(reviewer_client, french_letter):
+    claims = list(french_letter.claims.order_by("quote_start"))
+    assert len(claims) >= 3
+    confirmed, rejected, corrected = claims[:3]
+    changelist = "/admin/archive/incidentclaim/"
+
+    response = reviewer_client.post(
+        changelist, {"action": "confirm", "_selected_action": [confirmed.pk]}, follow=True
+    )
+    assert "1 claim confirmed." in response.content.decode()
+    reviewer_client.post(changelist, {"action": "reject", "_selected_action": [rejected.pk]})
+
+    change_url = f"/admin/archive/incidentclaim/{corrected.pk}/change/"
+    data = admin_form_data(reviewer_client.get(change_url))
+    data["place"] = "corrected place (test)"
+    assert reviewer_client.post(change_url, data).status_code == 302
+    # Confirming a corrected claim must not hide that it was corrected.
+    reviewer_client.post(changelist, {"action": "confirm", "_selected_action": [corrected.pk]})
+
+    for claim in (confirmed, rejected, corrected):
+        claim.refresh_from_db()
+        assert claim.reviewed_by == reviewer_client.user
+        assert claim.reviewed_at is not None
+    assert confirmed.review_status == IncidentClaim.Review.CONFIRMED
+    assert rejected.review_status == IncidentClaim.Review.REJECTED
+    assert corrected.review_status == IncidentClaim.Review.CORRECTED
+    assert corrected.place == "corrected place (test)"
+
+    # The public page shows the review status and leaves the rejected claim out.
+    page = reviewer_client.get(french_letter.get_absolute_url()).content.decode()
+    assert "Extraction confirmed by an editor" in page
+    assert "Extraction corrected by an editor" in page
+    assert "corrected place (test)" in page
+    assert f'id="claim-{rejected.pk}-row"' not in page
+    assert f'id="claim-{confirmed.pk}-row"' in page
+
+
+def test_a_claim_edited_in_the_letter_form_is_marked_corrected(reviewer_client, french_letter):
+    claim = french_letter.claims.order_by("quote_start").first()
+    change_url = f"/admin/archive/letter/{french_letter.pk}/change/"
+    data = admin_form_data(reviewer_client.get(change_url))
+    prefix = next(k for k, v in data.items() if k.endswith("-id") and v == str(claim.pk))[:-3]
+    data[f"{prefix}-killed"] = "16"
+    response = reviewer_client.post(change_url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    claim.refresh_from_db()
+    assert claim.killed == 16
+    assert claim.review_status == IncidentClaim.Review.CORRECTED
+    assert claim.reviewed_by == reviewer_client.user
+    # The other claims were not touched, so they stay unreviewed.
+    others = french_letter.claims.exclude(pk=claim.pk)
+    assert set(others.values_list("review_status", flat=True)) == {"unreviewed"}
