@@ -184,7 +184,7 @@ def search_letters(
     *,
     sort: str | None = None,
     page: int = 1,
-    per_page: int = PER_PAGE,
+    per_page: int | None = None,
     exact: bool = False,
     facets: bool = True,
 ) -> SearchPage:
@@ -197,7 +197,7 @@ def search_letters(
               bound LetterFilter. q, sort and page in it are ignored: pass them as arguments.
     sort:     ``relevance`` (default with a query), ``newest`` (default without), ``oldest``,
               ``symbol``.
-    page:     1-based; per_page hits per page.
+    page:     1-based; per_page hits per page (PER_PAGE, 20, by default).
     exact:    count and facet every match instead of the first CANDIDATE_LIMIT.
     facets:   False skips facet counting (the filtered list page).
 
@@ -211,6 +211,7 @@ def search_letters(
     if sort == "relevance" and not query:
         sort = "newest"
     page = max(1, int(page))
+    per_page = per_page or PER_PAGE
     letter_condition, letter_params = _letter_condition(filterset)
     languages = filterset.form.cleaned_data.get("language") or []
     limit = None if exact else CANDIDATE_LIMIT
@@ -257,7 +258,7 @@ def list_letters(
     *,
     sort: str | None = None,
     page: int = 1,
-    per_page: int = PER_PAGE,
+    per_page: int | None = None,
 ) -> SearchPage:
     """The filtered list (no search words, no facets): newest first unless `sort` says."""
     return search_letters(

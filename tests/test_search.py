@@ -31,7 +31,9 @@ def make_letter(symbol, *, title="", body="", annex="", language="en", day=1):
         parser_version="test",
     )
     if annex:
-        Annex.objects.create(letter_text=text, order=1, title="Statement of the ministry", text=annex)
+        Annex.objects.create(
+            letter_text=text, order=1, title="Statement of the ministry", text=annex
+        )
     return letter
 
 
@@ -39,9 +41,16 @@ def make_letter(symbol, *, title="", body="", annex="", language="en", day=1):
 def ranked_letters(db):
     filler = "The Permanent Mission presents its compliments and has the honour to refer. " * 5
     # Newest first on purpose: date order is the reverse of relevance order.
-    annex_hit = make_letter("A/79/903", title="Letter on fisheries", body=filler,
-                            annex=f"{filler} The {WORD} deposits were seized.", day=20)
-    body_hit = make_letter("A/79/902", title="Letter on fisheries", body=f"{filler} The {WORD} deposits.", day=10)
+    annex_hit = make_letter(
+        "A/79/903",
+        title="Letter on fisheries",
+        body=filler,
+        annex=f"{filler} The {WORD} deposits were seized.",
+        day=20,
+    )
+    body_hit = make_letter(
+        "A/79/902", title="Letter on fisheries", body=f"{filler} The {WORD} deposits.", day=10
+    )
     title_hit = make_letter("A/79/901", title=f"Letter on {WORD} exports", body=filler, day=1)
     return title_hit, body_hit, annex_hit
 
@@ -92,7 +101,9 @@ def test_synthetic_letters_stay_out_of_the_real_archive(ranked_letters):
     assert search_letters(WORD).total == 0
 
 
-@pytest.mark.parametrize("query", ["mines", "MINES", "mine", "azerbaidjan", "Azerbaïdjan", "engins explosifs"])
+@pytest.mark.parametrize(
+    "query", ["mines", "MINES", "mine", "azerbaidjan", "Azerbaïdjan", "engins explosifs"]
+)
 def test_french_letter_found_accent_and_case_insensitively(db, french_letter, query):
     page = search_letters(query)
     assert french_letter in [h.letter for h in page.hits]
@@ -119,7 +130,16 @@ def test_trigram_finds_a_transliteration_variant_of_a_name(db, french_letter):
 
 
 @pytest.mark.parametrize(
-    "typed", ["A/80/434", "a/80/434", "A 80 434", "S/2025/632", "A/80/434–S/2025/632", "A/80/434-S/2025/632", " a/80/434 "]
+    "typed",
+    [
+        "A/80/434",
+        "a/80/434",
+        "A 80 434",
+        "S/2025/632",
+        "A/80/434–S/2025/632",
+        "A/80/434-S/2025/632",
+        " a/80/434 ",
+    ],
 )
 def test_symbol_forms_go_straight_to_the_letter(client, db, typed):
     response = Client().get("/search/", {"q": typed})
@@ -145,7 +165,10 @@ def test_search_page_query_count_is_constant(db, django_assert_max_num_queries):
     client = Client()
     for query in ["mines", "security", "the", '"security council"', "Bairamov"]:
         with django_assert_max_num_queries(12):
-            assert client.get("/search/", {"q": query, "agenda": "75-40", "state": "AZE"}).status_code == 200
+            assert (
+                client.get("/search/", {"q": query, "agenda": "75-40", "state": "AZE"}).status_code
+                == 200
+            )
         with django_assert_max_num_queries(10):
             assert client.get("/search/", {"q": query}).status_code == 200
 
