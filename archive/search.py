@@ -317,13 +317,30 @@ def _page_statement(
         match_sql, match_params = _match_condition(query)
         rank_sql = f"ts_rank(t.rank_vector, ({TSQUERY_SQL}))"
         rank_params = [query] * TSQUERY_PARAMS
-        candidates = (
+        select = (
             f"SELECT t.id AS text_id, t.letter_id, t.language, l.distribution_date AS ddate,"
             f" l.doc_type, l.sender_state_id, {rank_sql} AS rank"
             f" FROM archive_lettertext t JOIN archive_letter l ON l.id = t.letter_id"
-            f" WHERE {match_sql} AND {letter_condition}{language_sql}{limit_sql}"
         )
-        candidate_params = rank_params + match_params + letter_params + language_params
+        text_sql = f"t.search_vector @@ ({TSQUERY_SQL})"
+        text_params = [query] * TSQUERY_PARAMS
+        candidates = f"{select} WHERE {text_sql} AND {letter_condition}{language_sql}"
+        candidate_params = rank_params + text_params + letter_params + language_params
+        if len(match_params) > TSQUERY_PARAMS:
+            # Names in a second branch, not OR-ed into the first: an OR across tables would
+            # turn the GIN bitmap scan into a row-by-row check of every full vector (measured:
+            # 570 ms instead of a few ms for `security` at 20 000 letters). UNION ALL keeps the
+            # LIMIT able to stop early; letters are deduplicated below.
+            candidates += (
+                f" UNION ALL {select} WHERE NOT ({text_sql}) AND t.letter_id = ANY(ARRAY("
+                "SELECT s.letter_id FROM archive_signatory s WHERE s.name %%> %s"
+                " UNION SELECT n.id FROM archive_letter n WHERE n.sender_person %%> %s))"
+                f" AND {letter_condition}{language_sql}"
+            )
+            candidate_params += (
+                rank_params + text_params + [query, query] + letter_params + language_params
+            )
+        candidates = f"SELECT * FROM ({candidates}) matched{limit_sql}"
     else:
         # Without words the candidates are the newest letters the filters keep (date index).
         match_sql, match_params = "TRUE", []
