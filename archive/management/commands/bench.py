@@ -273,8 +273,12 @@ class Command(BaseCommand):
             client = Client(raise_request_exception=False)
             plan = _plan(options["queries"])
             search = self._measure_search(client, observer, plan, options["runs"])
-            lists = self._measure_pages(client, observer, "list pages", _list_urls(), options)
-            details = self._measure_pages(client, observer, "detail pages", _detail_urls(), options)
+            lists = self._measure_pages(
+                client, observer, "list pages", _list_urls(), options, RESULT_LINK
+            )
+            details = self._measure_pages(
+                client, observer, "detail pages", _detail_urls(), options, SYNTHETIC_BODY
+            )
             if options["explain"]:
                 self._explain_slowest(client, observer, search)
         imported = self._measure_import(options["import_rounds"])
