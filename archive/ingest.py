@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -58,7 +59,7 @@ def read_letter_file(data: bytes, filename: str) -> tuple[ParsedLetter, str, str
     Raises IngestError with a reason fit for the import summary or the upload form.
     """
     try:
-        extracted = extract_text(data, filename)
+        extracted = extract_text(data, filename, max_bytes=settings.UPLOAD_MAX_BYTES)
     except ExtractionError as error:
         raise IngestError(error.reason) from error
     try:

@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfWriter
 
+from archive.ingest import IngestError, read_letter_file
 from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, SourceFile
 
 LETTERS = Path(__file__).resolve().parent.parent / "fixtures" / "letters"
@@ -420,6 +421,14 @@ def test_a_file_over_the_size_limit_is_refused(editor_client, media_root, settin
     assert "larger than the" in response.content.decode()
     assert table_counts() == before
     assert pending_files(media_root) == []
+
+
+def test_the_size_limit_setting_also_binds_the_import_path(settings):
+    # import_letters and parse_letter read files through read_letter_file too.
+    settings.UPLOAD_MAX_BYTES = 1000
+    data = (LETTERS / "A_80_434-S_2025_632.en.txt").read_bytes()
+    with pytest.raises(IngestError, match="larger than"):
+        read_letter_file(data, "letter.txt")
 
 
 def test_a_hostile_file_name_never_becomes_a_path(editor_client, media_root, tmp_path):
