@@ -63,13 +63,27 @@ def can_upload(user) -> bool:
 
 def _require_upload_permission(request: HttpRequest) -> None:
     if not can_upload(request.user):
-        logger.warning(
-            "upload refused: user=%s has no %s permission path=%s",
-            request.user.get_username(),
-            UPLOAD_PERMISSION,
-            request.path,
+        log_event(
+            "forbidden",
+            request.user,
+            level=logging.WARNING,
+            permission=UPLOAD_PERMISSION,
+            path=request.path,
         )
         raise PermissionDenied
+
+
+def log_event(outcome: str, user, *, level: int = logging.INFO, **facts) -> None:
+    """One line per event: the outcome, who, when (UTC), then what (file, sha256, ...)."""
+    details = " ".join(f"{key}={value!r}" for key, value in facts.items())
+    logger.log(
+        level,
+        "upload %s: user=%s at=%s %s",
+        outcome,
+        user.get_username(),
+        timezone.now().isoformat(timespec="seconds"),
+        details,
+    )
 
 
 def _human_size(size: int) -> str:
@@ -226,29 +240,19 @@ def receive_file(uploaded, user) -> UploadOutcome:
     Nothing is written to the database here.
     """
     name = uploaded.name or ""
-    who = user.get_username()
     if uploaded.size > settings.UPLOAD_MAX_BYTES:
         # Refused before reading it into memory.
         message = _("The file is larger than the %(limit)s limit.") % {
             "limit": _human_size(settings.UPLOAD_MAX_BYTES)
         }
-        logger.info(
-            "upload refused: user=%s file=%r size=%d reason=%r", who, name, uploaded.size, message
-        )
+        log_event("refused", user, file=name, size=uploaded.size, reason=message)
         return UploadOutcome(name, "refused", message)
     data = uploaded.read()
     sha256 = hashlib.sha256(data).hexdigest()
     known = _archived_source(sha256)
     if known is not None:
         letter = known.letter_text.letter
-        logger.info(
-            "upload duplicate: user=%s file=%r sha256=%s size=%d letter=%s",
-            who,
-            name,
-            sha256,
-            len(data),
-            letter.pk,
-        )
+        log_event("duplicate", user, file=name, sha256=sha256, size=len(data), letter=letter.pk)
         return UploadOutcome(
             name,
             "duplicate",
@@ -260,14 +264,7 @@ def receive_file(uploaded, user) -> UploadOutcome:
     try:
         _parsed, sha256, file_format = read_letter_file(data, name)
     except IngestError as error:
-        logger.info(
-            "upload refused: user=%s file=%r sha256=%s size=%d reason=%r",
-            who,
-            name,
-            sha256,
-            len(data),
-            error.reason,
-        )
+        log_event("refused", user, file=name, sha256=sha256, size=len(data), reason=error.reason)
         return UploadOutcome(name, "refused", error.reason, sha256)
     keep_pending(
         data,
@@ -276,18 +273,11 @@ def receive_file(uploaded, user) -> UploadOutcome:
             original_name=name[:255],
             size=len(data),
             file_format=file_format,
-            uploaded_by=who,
+            uploaded_by=user.get_username(),
             uploaded_at=timezone.now().isoformat(),
         ),
     )
-    logger.info(
-        "upload pending review: user=%s file=%r sha256=%s size=%d format=%s",
-        who,
-        name,
-        sha256,
-        len(data),
-        file_format,
-    )
+    log_event("pending review", user, file=name, sha256=sha256, size=len(data), format=file_format)
     return UploadOutcome(name, "ready", _("Read as a letter; review it before saving."), sha256)
 
 
@@ -576,17 +566,12 @@ def review_upload(request: HttpRequest, sha256: str, admin_site) -> HttpResponse
 
 def _save(request: HttpRequest, pending: PendingUpload, data: bytes, form: ReviewForm):
     """Store the reviewed letter; return a redirect, or None with the error on the form."""
-    who = request.user.get_username()
+    user = request.user
     known = _archived_source(pending.sha256)
     if known is not None:
         # Saved meanwhile (another tab, another editor): never twice.
         discard_pending(pending.sha256)
-        logger.info(
-            "upload duplicate at save: user=%s file=%r sha256=%s",
-            who,
-            pending.original_name,
-            pending.sha256,
-        )
+        log_event("duplicate at save", user, file=pending.original_name, sha256=pending.sha256)
         messages.warning(
             request,
             _("This file is already in the archive (uploaded as %(name)s); nothing was saved.")
@@ -603,16 +588,18 @@ def _save(request: HttpRequest, pending: PendingUpload, data: bytes, form: Revie
             source_size=pending.size,
             source_format=pending.file_format,
             stored_path=stored_path,
-            uploaded_by=request.user,
+            uploaded_by=user,
         )
     except DatabaseError:
         if newly_stored:
             (Path(settings.MEDIA_ROOT) / stored_path).unlink(missing_ok=True)
-        logger.exception(
-            "upload save failed: user=%s file=%r sha256=%s",
-            who,
-            pending.original_name,
-            pending.sha256,
+        logger.exception("upload save failed")
+        log_event(
+            "save failed",
+            user,
+            level=logging.ERROR,
+            file=pending.original_name,
+            sha256=pending.sha256,
         )
         form.add_error(
             None,
@@ -621,15 +608,14 @@ def _save(request: HttpRequest, pending: PendingUpload, data: bytes, form: Revie
         return None
     discard_pending(pending.sha256)
     letter = result.letter
-    logger.info(
-        "upload saved: user=%s file=%r sha256=%s outcome=%s letter=%s language=%s stored=%s",
-        who,
-        pending.original_name,
-        pending.sha256,
-        result.status,
-        letter.pk,
-        result.letter_text.language,
-        stored_path,
+    log_event(
+        f"saved ({result.status})",
+        user,
+        file=pending.original_name,
+        sha256=pending.sha256,
+        letter=letter.pk,
+        language=result.letter_text.language,
+        stored=stored_path,
     )
     outcome = {
         "created": _("Saved a new letter"),
@@ -658,6 +644,6 @@ def discard_upload(request: HttpRequest, sha256: str) -> HttpResponse:
     data_path, _note = _pending_paths(sha256)
     if data_path.exists():
         discard_pending(sha256)
-        logger.info("upload discarded: user=%s sha256=%s", request.user.get_username(), sha256)
+        log_event("discarded", request.user, sha256=sha256)
         messages.info(request, _("The upload was discarded; nothing was saved."))
     return redirect("admin:archive_letter_upload")

@@ -8,9 +8,11 @@ import hashlib
 import io
 import logging
 import random
+import re
 import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -280,6 +282,37 @@ def test_a_pending_upload_can_be_discarded(editor_client, media_root):
     assert table_counts() == before
 
 
+def _docx_of(text: str) -> bytes:
+    """A Word file holding a real letter's text, one paragraph per line."""
+    document = docx.Document()
+    for line in text.replace("\f", "\n").split("\n"):
+        document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_word_and_markdown_files_are_read_for_review(editor_client, media_root):
+    text = (LETTERS / "A_80_434-S_2025_632.en.txt").read_text(encoding="utf-8")
+    word = SimpleUploadedFile("A_80_434.docx", _docx_of(text))
+    review = editor_client.get(upload(editor_client, word)["Location"])
+    assert review.context["pending"].file_format == "docx"
+    assert review.context["form"]["symbols"].value() == "A/80/434 S/2025/632"
+    assert review.context["form"]["sender_person"].value() == "Héctor Gómez Hernández"
+
+    # The French letter came from a word processor with ** for bold: Markdown, in effect.
+    Letter.objects.filter(texts__source_name=FRENCH).delete()
+    markdown = SimpleUploadedFile("lettre.md", (LETTERS / FRENCH).read_bytes())
+    url = upload(editor_client, markdown)["Location"]
+    review = editor_client.get(url)
+    assert review.context["pending"].file_format == "md"
+    assert review.context["form"]["ga_session"].value() == 75
+    editor_client.post(url, form_data(review))
+    source = SourceFile.objects.get(original_name="lettre.md")
+    assert source.file_format == "md"
+    assert source.letter_text.language == "fr"
+
+
 # ------------------------------------------------------------------------------ review form
 
 
@@ -532,15 +565,18 @@ def test_uploads_and_saves_are_logged(editor_client, caplog):
         editor_client.post(url, form_data(editor_client.get(url)))
         upload(editor_client, SimpleUploadedFile("empty.txt", b""))
     records = [r.getMessage() for r in caplog.records if r.name == "archive.upload"]
-    assert any(
-        "pending review" in m and "user=editor" in m and sha256 in m and "A_80_500.pdf" in m
-        for m in records
-    )
-    assert any(
-        "saved" in m and "user=editor" in m and sha256 in m and "outcome=created" in m
-        for m in records
-    )
-    assert any("refused" in m and "empty.txt" in m and "The file is empty." in m for m in records)
+    pending, saved, refused = records
+    for record in records:
+        assert "user=editor" in record
+        assert re.search(r"at=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", record)
+    assert pending.startswith("upload pending review:")
+    assert sha256 in pending
+    assert "file='A_80_500.pdf'" in pending
+    assert saved.startswith("upload saved (created):")
+    assert sha256 in saved
+    assert refused.startswith("upload refused:")
+    assert "file='empty.txt'" in refused
+    assert "The file is empty." in refused
 
 
 def test_nothing_is_kept_under_static(editor_client, media_root, settings):
