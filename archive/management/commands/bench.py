@@ -447,6 +447,13 @@ class Command(BaseCommand):
         for measure in [*search.values(), lists, details]:
             for failure in measure.failures:
                 out(f"  FAILED {failure}")
+        for measure in [lists, details]:
+            worst = sorted(measure.by_url.items(), key=lambda item: -percentile(item[1], 0.5))
+            if worst:
+                out(
+                    f"Slowest {measure.label} (median ms): "
+                    + "; ".join(f"{url} {percentile(times, 0.5):.0f}" for url, times in worst[:3])
+                )
         if search:
             worst = sorted(all_search.by_url.items(), key=lambda item: -percentile(item[1], 0.5))[
                 :5
