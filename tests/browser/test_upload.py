@@ -44,19 +44,23 @@ def editor_account(live_url, django_db_blocker):
             )
         )
         media = Path(settings.MEDIA_ROOT)
-        existing = set((media / "letters").rglob("*")) if media.exists() else set()
+        existing = {media, *media.rglob("*")} if media.exists() else set()
     yield user
     with django_db_blocker.unblock():
         for source in SourceFile.objects.filter(uploaded_by=user):
             stored = media / source.stored_path
             if stored.exists() and stored not in existing:
                 shutil.rmtree(stored.parent)
-                with contextlib.suppress(OSError):  # the fan-out folder, if now empty
-                    stored.parent.parent.rmdir()
             source.delete()
         Letter.objects.by_symbol("A/80/500").delete()
         user.delete()
         ingest_file(TEXT)
+    # Folders the upload made, deepest first, if empty now (rmdir refuses otherwise).
+    made = sorted(set(media.rglob("*")) - existing, key=lambda p: len(p.parts), reverse=True)
+    for folder in [*made, media]:
+        if folder not in existing and folder.is_dir():
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def test_an_editor_uploads_a_pdf_reviews_it_and_reads_the_saved_letter(
