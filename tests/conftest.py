@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import setup_databases, teardown_databases
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 LETTERS = FIXTURES / "letters"
@@ -12,8 +14,18 @@ LETTERS = FIXTURES / "letters"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    created = None
     with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            # pytest-django makes a test database only when some collected test asks for
+            # `db`; browser tests alone do not. Never let them run on the real archive.
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        assert connection.settings_dict["NAME"].startswith("test_")
         call_command("import_letters", str(LETTERS), quiet_progress=True)
+    yield
+    if created:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
 
 
 @pytest.fixture
