@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path, re_path
 
-from archive import views
+from archive import api, views
 
 urlpatterns = [
     path("", views.letter_list, name="letter_list"),
@@ -13,6 +13,11 @@ urlpatterns = [
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
     path("states/<str:iso3>/", views.state_detail, name="state_detail"),
     path("letters/<int:pk>/", views.letter_by_id, name="letter_by_id"),
+    # Machine-readable: the same filters as the pages.
+    path("api/search/", api.search_json, name="api_search"),
+    path("api/letters/<int:pk>/", api.letter_json, name="api_letter"),
+    path("export/letters.csv", api.letters_csv, name="export_letters"),
+    path("export/claims.csv", api.claims_csv, name="export_claims"),
     # Permalinks are document symbols: /A/75/780/, /S/2021/189/, /S/14938/, /A/49/50/Rev.1/
     re_path(
         r"^(?P<symbol>[AaSs]/[0-9A-Za-z.\-/]+?)/$", views.letter_by_symbol, name="letter_by_symbol"

@@ -1,0 +1,365 @@
+"""JSON and CSV for people who take the archive elsewhere: the same filters as the pages.
+
+- ``/api/search/?q=…&<filters>``: one page of search results (what the search page shows).
+- ``/api/letters/<id>/``: one letter whole: metadata, texts, annexes, signatories, claims.
+- ``/export/letters.csv?<filters>&q=…`` and ``/export/claims.csv?…``: every matching row,
+  streamed from a server-side cursor, so an export of the whole archive never sits in memory.
+
+Claims are exported as claims: each row names who claims it and how editors reviewed it.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.db.models import Prefetch
+from django.db.models.expressions import RawSQL
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from archive.filters import LetterFilter
+from archive.models import IncidentClaim, LetterAgendaItem
+from archive.search import (
+    TSQUERY_PARAMS,
+    TSQUERY_SQL,
+    InvalidSearch,
+    SearchTooBroad,
+    search_letters,
+    visible_letters,
+)
+
+EXPORT_CHUNK = 2000
+# Spreadsheets run cells that start with these as formulas; such cells get a leading quote.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@require_GET
+def search_json(request):
+    try:
+        page_number = int(request.GET.get("page") or 1)
+    except ValueError:
+        return _error({"page": ["Page must be a whole number."]})
+    try:
+        page = search_letters(
+            request.GET.get("q", ""),
+            request.GET,
+            sort=request.GET.get("sort") or None,
+            page=page_number,
+            exact=request.GET.get("exact") == "1",
+        )
+    except InvalidSearch as error:
+        return _error(error.errors)
+    except SearchTooBroad:
+        return _error({"q": ["The search took too long; narrow it with a filter."]}, status=503)
+    return JsonResponse(
+        {
+            "query": page.query,
+            "total": page.total,
+            "total_is_exact": page.total_is_exact,
+            "page": page.page,
+            "num_pages": page.num_pages,
+            "results": [
+                {
+                    "id": hit.letter.pk,
+                    "symbols": hit.letter.symbol_list,
+                    "url": request.build_absolute_uri(hit.url),
+                    "api_url": request.build_absolute_uri(f"/api/letters/{hit.letter.pk}/"),
+                    "title": hit.title,
+                    "language": hit.language,
+                    "distribution_date": _iso(hit.letter.distribution_date),
+                    "letter_date": _iso(hit.letter.letter_date),
+                    "sender_state": _state(hit.letter.sender_state),
+                    "doc_type": hit.letter.doc_type,
+                    "annex": hit.annex.order if hit.annex else None,
+                }
+                for hit in page.hits
+            ],
+            "facets": {
+                facet.param: [
+                    {"value": v.value, "label": v.label, "count": v.count} for v in facet.values
+                ]
+                for facet in page.facets
+            },
+        }
+    )
+
+
+@require_GET
+def letter_json(request, pk):
+    letter = get_object_or_404(
+        visible_letters()
+        .for_detail()
+        .prefetch_related(
+            Prefetch(
+                "claims",
+                queryset=IncidentClaim.objects.exclude(
+                    review_status=IncidentClaim.Review.REJECTED
+                ).select_related("claimant", "accused_state", "annex", "letter_text"),
+            ),
+            "citations",
+        ),
+        pk=pk,
+    )
+    return JsonResponse(
+        {
+            "id": letter.pk,
+            "symbols": letter.symbol_list,
+            "url": request.build_absolute_uri(letter.get_absolute_url()),
+            "doc_type": letter.doc_type,
+            "bodies": letter.bodies,
+            "ga_session": letter.ga_session,
+            "sc_year": letter.sc_year,
+            "distribution_date": _iso(letter.distribution_date),
+            "letter_date": _iso(letter.letter_date),
+            "original_language": letter.original_language or None,
+            "sender": {
+                "person": letter.sender_person or None,
+                "role": letter.sender_role or None,
+                "state": _state(letter.sender_state),
+                "state_as_printed": letter.sender_state_printed or None,
+            },
+            "addressees": letter.addressees,
+            "agenda_items": [
+                {
+                    "ga_session": link.agenda_item.ga_session,
+                    "number": link.agenda_item.number,
+                    "sub_item": link.agenda_item.sub_item,
+                    "titles": link.agenda_item.titles,
+                }
+                for link in letter.agenda_links.all()
+            ],
+            "signatories": [
+                {"name": s.name, "role": s.role or None, "annex": s.annex_order or None}
+                for s in letter.signatories.all()
+            ],
+            "texts": [
+                {
+                    "language": text.language,
+                    "title": text.title,
+                    "masthead": text.masthead,
+                    "body": text.body,
+                    "annexes": [
+                        {
+                            "order": annex.order,
+                            "title": annex.title,
+                            "date": _iso(annex.letter_date),
+                            "author": annex.author_person or None,
+                            "original_language": annex.original_language or None,
+                            "text": annex.text,
+                        }
+                        for annex in text.annexes.all()
+                    ],
+                }
+                for text in letter.texts.all()
+            ],
+            "claims": [_claim(claim) for claim in letter.claims.all()],
+            "cites": [c.cited_symbol for c in letter.citations.all()],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+LETTER_COLUMNS = [
+    "id",
+    "symbols",
+    "doc_type",
+    "distribution_date",
+    "letter_date",
+    "ga_session",
+    "sc_year",
+    "sender_state",
+    "sender_person",
+    "sender_role",
+    "original_language",
+    "agenda_items",
+    "title",
+    "url",
+]
+
+
+@require_GET
+def letters_csv(request):
+    letters = _filtered_letters(request)
+    if isinstance(letters, JsonResponse):
+        return letters
+    letters = letters.select_related("sender_state").prefetch_related(
+        "symbols",
+        "texts",
+        Prefetch("agenda_links", queryset=LetterAgendaItem.objects.select_related("agenda_item")),
+    )
+    base = request.build_absolute_uri("/").rstrip("/")
+
+    def rows():
+        yield LETTER_COLUMNS
+        for letter in letters.order_by("distribution_date", "id").iterator(chunk_size=EXPORT_CHUNK):
+            texts = {t.language: t.title for t in letter.texts.all()}
+            yield [
+                letter.pk,
+                " ".join(letter.symbol_list),
+                letter.doc_type,
+                _iso(letter.distribution_date) or "",
+                _iso(letter.letter_date) or "",
+                letter.ga_session or "",
+                letter.sc_year or "",
+                letter.sender_state.iso3 if letter.sender_state else letter.sender_state_printed,
+                letter.sender_person,
+                letter.sender_role,
+                letter.original_language,
+                " ".join(
+                    f"{link.agenda_item.ga_session}-{link.agenda_item.label}"
+                    for link in letter.agenda_links.all()
+                ),
+                texts.get("en") or next(iter(texts.values()), ""),
+                base + letter.get_absolute_url(),
+            ]
+
+    return _csv_response(rows(), "letters.csv")
+
+
+CLAIM_COLUMNS = [
+    "letter_id",
+    "letter_symbols",
+    "claimed_by",
+    "kind_as_claimed",
+    "attributed_to_as_claimed",
+    "date",
+    "period_start",
+    "period_end",
+    "place",
+    "killed",
+    "killed_civilians",
+    "injured",
+    "injured_civilians",
+    "review_status",
+    "confidence",
+    "quote",
+    "quote_url",
+]
+
+
+@require_GET
+def claims_csv(request):
+    letters = _filtered_letters(request)
+    if isinstance(letters, JsonResponse):
+        return letters
+    claims = (
+        IncidentClaim.objects.filter(letter__in=letters.values("pk"))
+        .exclude(review_status=IncidentClaim.Review.REJECTED)
+        .select_related("claimant", "letter")
+        .prefetch_related("letter__symbols")
+        .order_by("letter_id", "pk")
+    )
+    base = request.build_absolute_uri("/").rstrip("/")
+
+    def rows():
+        yield CLAIM_COLUMNS
+        for claim in claims.iterator(chunk_size=EXPORT_CHUNK):
+            yield [
+                claim.letter_id,
+                " ".join(claim.letter.symbol_list),
+                claim.claimant_name,
+                claim.kind,
+                claim.accused_name,
+                _iso(claim.date) or "",
+                _iso(claim.period_start) or "",
+                _iso(claim.period_end) or "",
+                claim.place,
+                _blank_none(claim.killed),
+                _blank_none(claim.killed_civilians),
+                _blank_none(claim.injured),
+                _blank_none(claim.injured_civilians),
+                claim.review_status,
+                claim.confidence,
+                claim.quote,
+                f"{base}{claim.letter.get_absolute_url()}#{claim.anchor}",
+            ]
+
+    return _csv_response(rows(), "claims.csv")
+
+
+def _filtered_letters(request):
+    """The visible letters the request's filters (and words, if any) keep; or a 400."""
+    filterset = LetterFilter(request.GET, queryset=visible_letters())
+    if not filterset.is_valid():
+        return _error(filterset.errors)
+    letters = filterset.qs
+    query = filterset.form.cleaned_data.get("q") or request.GET.get("q", "").strip()
+    if query:
+        letters = letters.filter(
+            # The SQL is search.py's constant; the words travel as parameters.
+            pk__in=RawSQL(  # noqa: S611
+                "SELECT t.letter_id FROM archive_lettertext t"
+                f" WHERE t.search_vector @@ ({TSQUERY_SQL})",  # noqa: S608
+                [query] * TSQUERY_PARAMS,
+            )
+        )
+    return letters
+
+
+class _Echo:
+    """csv.writer writes into this and we hand each line straight to the response."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_response(rows, filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow([_safe_cell(cell) for cell in row]) for row in rows),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _claim(claim: IncidentClaim) -> dict:
+    return {
+        "claimed_by": claim.claimant_name or None,
+        "claimant_state": _state(claim.claimant),
+        "kind_as_claimed": claim.kind,
+        "attributed_to_as_claimed": claim.accused_name or None,
+        "attributed_to_state": _state(claim.accused_state),
+        "date": _iso(claim.date),
+        "period_start": _iso(claim.period_start),
+        "period_end": _iso(claim.period_end),
+        "place": claim.place or None,
+        "killed": claim.killed,
+        "killed_civilians": claim.killed_civilians,
+        "injured": claim.injured,
+        "injured_civilians": claim.injured_civilians,
+        "quote": claim.quote,
+        "language": claim.letter_text.language,
+        "annex": claim.annex.order if claim.annex else None,
+        "quote_start": claim.quote_start,
+        "quote_end": claim.quote_end,
+        "confidence": claim.confidence,
+        "review_status": claim.review_status,
+        "found_by": claim.found_by,
+    }
+
+
+def _state(state) -> dict | None:
+    return {"iso3": state.iso3, "name": state.short_en} if state else None
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _blank_none(value):
+    return "" if value is None else value
+
+
+def _error(errors, status: int = 400) -> JsonResponse:
+    if hasattr(errors, "get_json_data"):
+        errors = {
+            field: [e["message"] for e in items] for field, items in errors.get_json_data().items()
+        }
+    return JsonResponse({"errors": errors}, status=status)
