@@ -289,8 +289,8 @@ def _filtered_letters(request):
         letters = letters.filter(
             # The SQL is search.py's constant; the words travel as parameters.
             pk__in=RawSQL(  # noqa: S611
-                "SELECT t.letter_id FROM archive_lettertext t"
-                f" WHERE t.search_vector @@ ({TSQUERY_SQL})",  # noqa: S608
+                "SELECT t.letter_id FROM archive_lettertext t"  # noqa: S608
+                f" WHERE t.search_vector @@ ({TSQUERY_SQL})",
                 [query] * TSQUERY_PARAMS,
             )
         )
