@@ -11,38 +11,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from archive.ingest import IngestError, read_letter_file
-from archive.parsing import ParsedClaim, ParsedLetter, parsed_as_expected_json
-
-
-def claim_as_json(claim: ParsedClaim, file_name: str) -> dict:
-    """One claim with the keys of fixtures/letters/claims.jsonl."""
-
-    def iso(value):
-        return value.isoformat() if value else None
-
-    return {
-        "file": file_name,
-        "claimant": claim.claimant,
-        "accused": claim.accused,
-        "kind": claim.kind,
-        "date": iso(claim.date),
-        "period_start": iso(claim.period_start),
-        "period_end": iso(claim.period_end),
-        "place": claim.place,
-        "killed": claim.killed,
-        "killed_civilians": claim.killed_civilians,
-        "injured": claim.injured,
-        "injured_civilians": claim.injured_civilians,
-        "victims": claim.victims,
-        "quote": claim.quote,
-        "confidence": claim.confidence,
-    }
+from archive.parsing import ParsedLetter, parsed_as_expected_json
 
 
 def letter_as_json(parsed: ParsedLetter, file_name: str) -> dict:
     """The parsed letter with the keys of expected.jsonl, claims with those of claims.jsonl."""
     record = {"file": file_name, **parsed_as_expected_json(parsed)}
-    record["claims"] = [claim_as_json(claim, file_name) for claim in parsed.claims]
+    # claims.jsonl names the file on every claim, as each line stands alone there.
+    record["claims"] = [{"file": file_name, **claim} for claim in record["claims"]]
     return record
 
 
