@@ -158,3 +158,44 @@ def test_french_letter_text_is_marked_french_and_the_site_labels_english(
     assert language_of(page.get_by_role("columnheader", name="Attributed to")) == "en"
     assert language_of(page.locator(".claim-ref").first) == "en"
     assert language_of(page.locator(".claims td a").first) == "fr"
+
+
+def test_main_pages_reflow_at_320_css_pixels(page, live_url, french_letter_path):
+    """Reflow (WCAG 1.4.10): at 400 % zoom of a 1280 px window nothing scrolls sideways; only
+    wide tables scroll, inside their own labelled region."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    for name, path in MAIN_PAGES.items():
+        page.goto(live_url + path.format(french_letter=french_letter_path))
+        overflowing = page.evaluate(
+            """() => {
+                const width = document.documentElement.clientWidth;
+                return [...document.querySelectorAll("body *")]
+                    .filter(e => !e.closest(".table-scroll, .visually-hidden, .skip-link"))
+                    .filter(e => e.getBoundingClientRect().right > width + 1)
+                    .map(e => e.outerHTML.slice(0, 80));
+            }"""
+        )
+        assert not overflowing, f"{name} ({path}) is wider than 320 px: {overflowing[:5]}"
+
+
+def test_every_keyboard_stop_shows_a_focus_ring(page, live_url, french_letter_path):
+    """Focus visible (WCAG 2.4.7): Tab through a search page and a letter; each element that
+    takes the focus draws an outline of at least 2 px."""
+    for path in ["/search/?q=mines", french_letter_path]:
+        page.goto(live_url + path)
+        stops = 0
+        for _ in range(200):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(
+                """() => {
+                    const e = document.activeElement, style = getComputedStyle(e);
+                    return {body: e === document.body, html: e.outerHTML.slice(0, 80),
+                            ring: style.outlineStyle !== "none"
+                                  && parseFloat(style.outlineWidth) >= 2};
+                }"""
+            )
+            if focused["body"]:
+                break
+            stops += 1
+            assert focused["ring"], f"{path}: no visible focus on {focused['html']}"
+        assert stops > 10, f"{path}: only {stops} keyboard stops"
