@@ -1,21 +1,37 @@
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 
 from archive import api, views
+
+
+class BoundedIntConverter:
+    """Like `int`, but at most 9 digits: a larger number names nothing here, and PostgreSQL
+    would refuse it as out of range (a 500) instead of the 404 it deserves."""
+
+    regex = "[0-9]{1,9}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(BoundedIntConverter, "num")
 
 urlpatterns = [
     path("", views.letter_list, name="letter_list"),
     path("search/", views.search, name="search"),
     # Browse: sessions -> agenda items -> letters; topics and states across sessions.
     path("agenda/", views.sessions_index, name="sessions_index"),
-    path("agenda/<int:session>/", views.session_detail, name="session_detail"),
-    path("agenda/<int:session>/<str:item>/", views.agenda_item_detail, name="agenda_item_detail"),
+    path("agenda/<num:session>/", views.session_detail, name="session_detail"),
+    path("agenda/<num:session>/<str:item>/", views.agenda_item_detail, name="agenda_item_detail"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
     path("states/<str:iso3>/", views.state_detail, name="state_detail"),
-    path("letters/<int:pk>/", views.letter_by_id, name="letter_by_id"),
+    path("letters/<num:pk>/", views.letter_by_id, name="letter_by_id"),
     # Machine-readable: the same filters as the pages.
     path("api/search/", api.search_json, name="api_search"),
-    path("api/letters/<int:pk>/", api.letter_json, name="api_letter"),
+    path("api/letters/<num:pk>/", api.letter_json, name="api_letter"),
     path("export/letters.csv", api.letters_csv, name="export_letters"),
     path("export/claims.csv", api.claims_csv, name="export_claims"),
     # Permalinks are document symbols: /A/75/780/, /S/2021/189/, /S/14938/, /A/49/50/Rev.1/
