@@ -139,7 +139,7 @@ def test_facet_links_add_and_remove_a_value(client, db):
         ({"agenda": "75-999"}, "No agenda item 75-999 in the archive"),
         ({"agenda": "forty"}, "is not an agenda item"),
         ({"q": "x" * 10_000}, "at most 500 characters"),
-        ({"q": "mines\x00"}, "Null characters are not allowed"),
+        ({"q": "mines\x00"}, "contains a NUL byte"),
         ({"state": "ZZZ"}, "No state with the code ZZZ"),
         ({"session": "-3"}, "greater than or equal to 1"),
         ({"sort": "random"}, "Select a valid choice"),
