@@ -1,6 +1,6 @@
 """Refuse what PostgreSQL would choke on before any view sees it."""
 
-from django.http import HttpResponseBadRequest
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
@@ -20,8 +20,6 @@ class RejectNulBytesMiddleware:
                 for key, values in request.GET.lists()
             )
         ):
-            return HttpResponseBadRequest(
-                _("The address contains a NUL byte, which no page of the archive accepts."),
-                content_type="text/plain; charset=utf-8",
-            )
+            message = _("The address contains a NUL byte, which no page of the archive accepts.")
+            return render(request, "archive/bad_request.html", {"message": message}, status=400)
         return self.get_response(request)
