@@ -8,7 +8,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -197,6 +197,24 @@ class Letter(models.Model):
             ),
             # Search sorted by date and the SC-year filter.
             models.Index(fields=["sc_year"], name="letter_sc_year"),
+            # The lists (archive.listing) and search.py order newest first with undated letters
+            # last: the list page walks this index and stops after one page.
+            models.Index(
+                F("distribution_date").desc(nulls_last=True), F("id").desc(), name="letter_newest"
+            ),
+            # A state's page and a session's page: the same order within one state, one session.
+            models.Index(
+                F("sender_state_id"),
+                F("distribution_date").desc(nulls_last=True),
+                F("id").desc(),
+                name="letter_state_newest",
+            ),
+            models.Index(
+                F("ga_session"),
+                F("distribution_date").desc(nulls_last=True),
+                F("id").desc(),
+                name="letter_session_newest",
+            ),
         ]
 
     def __str__(self):
@@ -251,6 +269,12 @@ class LetterAgendaItem(models.Model):
         AgendaItem, on_delete=models.PROTECT, related_name="letter_links"
     )
     position = models.PositiveSmallIntegerField(default=0)
+    # The letter's distribution date, copied here by database triggers (migration 0090) so an
+    # item's letters come newest first from one index, without reading archive_letter (an
+    # item's letters cluster in one session's months: walking the letters' own date index for
+    # them reads most of the archive). Never written by Python: the triggers set it on every
+    # insert and update, and follow a change of the letter's date.
+    distribution_date = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position"]
@@ -262,6 +286,13 @@ class LetterAgendaItem(models.Model):
         indexes = [
             # The agenda-item page and facet: letters under one item.
             models.Index(fields=["agenda_item", "letter"], name="agenda_item_letters"),
+            # An item's letters newest first (agenda-item and topic pages, related letters).
+            models.Index(
+                F("agenda_item_id"),
+                F("distribution_date").desc(nulls_last=True),
+                F("letter_id").desc(),
+                name="agenda_item_newest",
+            ),
         ]
 
     def __str__(self):

@@ -6,13 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import QueryDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from archive.models import IncidentClaim, Letter, LetterSymbol
+from archive.listing import newest_under_items
+from archive.models import (
+    IncidentClaim,
+    Letter,
+    LetterAgendaItem,
+    LetterCitation,
+    LetterText,
+)
 from archive.search import visible_letters
 
 RELATED_LETTERS_SHOWN = 10
@@ -52,16 +59,37 @@ def choose_text(letter: Letter, language: str | None):
     return next(iter(texts.values()), None)
 
 
+def for_letter_page(letters: QuerySet) -> QuerySet:
+    """`letters` with what the letter page shows of each, in one query per relation. The
+    texts come without their search vectors and verbatim file text (large, never shown), the
+    annexes are loaded for the version shown only (letter_page_context)."""
+    return letters.select_related("sender_state").prefetch_related(
+        "symbols",
+        Prefetch("agenda_links", LetterAgendaItem.objects.select_related("agenda_item")),
+        "signatories",
+        Prefetch(
+            "texts",
+            LetterText.objects.only("id", "letter_id", "language", "title", "body").order_by(
+                "language"
+            ),
+        ),
+        Prefetch("citations", LetterCitation.objects.order_by("pk")),
+    )
+
+
 def letter_page_context(request, letter: Letter) -> dict:
+    """The letter page's context for a letter loaded through `for_letter_page`: a constant
+    number of queries (annexes, claims, related letters and their symbols, cited letters and
+    their symbols), each served by an index whatever the archive's size."""
     text = choose_text(letter, request.GET.get("lang"))
+    annexes = list(text.annexes.all()) if text else []
     claims = list(
-        IncidentClaim.objects.filter(letter_text=text)
-        .exclude(review_status=IncidentClaim.Review.REJECTED)
-        .select_related("claimant", "accused_state", "annex")
+        IncidentClaim.objects.filter(letter_text=text).exclude(
+            review_status=IncidentClaim.Review.REJECTED
+        )
         if text
         else []
     )
-    annexes = list(text.annexes.all()) if text else []
     body_claims = [c for c in claims if c.annex_id is None]
     annex_sections = [
         (annex, mark_claims(annex.text, [c for c in claims if c.annex_id == annex.pk]))
@@ -85,30 +113,34 @@ def letter_page_context(request, letter: Letter) -> dict:
 
 
 def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[Letter]:
-    """Other letters under the same agenda items, newest first."""
-    if not agenda_item_ids:
-        return []
-    return list(
-        visible_letters()
-        .filter(agenda_links__agenda_item_id__in=agenda_item_ids)
-        .exclude(pk=letter.pk)
-        .distinct()
-        .prefetch_related("symbols")
-        .order_by("-distribution_date", "-id")[:RELATED_LETTERS_SHOWN]
+    """Other letters under the same agenda items, newest first: at most
+    RELATED_LETTERS_SHOWN index entries per item (archive.listing.newest_under_items)."""
+    ids = newest_under_items(
+        agenda_item_ids, offset=0, limit=RELATED_LETTERS_SHOWN, excluding=letter.pk
     )
+    if not ids:
+        return []
+    found = (
+        visible_letters().select_related("sender_state").prefetch_related("symbols").in_bulk(ids)
+    )
+    return [found[pk] for pk in ids if pk in found]
 
 
 def cited_letters(letter: Letter) -> list[tuple[str, Letter | None]]:
-    """Each symbol the letter cites, with the cited letter when the archive holds it."""
-    citations = list(letter.citations.order_by("pk"))
-    found = {
-        s.lookup: s.letter
-        for s in LetterSymbol.objects.filter(
-            lookup__in=[c.cited_lookup for c in citations], letter__in=visible_letters()
-        )
-        .select_related("letter")
-        .prefetch_related("letter__symbols")
-    }
+    """Each symbol the letter cites, with the cited letter when the archive holds it. Uses the
+    citations prefetched by `for_letter_page`; two queries when the letter cites any."""
+    citations = list(letter.citations.all())
+    if not citations:
+        return []
+    found = {}
+    cited = (
+        visible_letters()
+        .filter(symbols__lookup__in=[c.cited_lookup for c in citations])
+        .prefetch_related("symbols")
+    )
+    for cited_letter in cited.distinct():
+        for symbol in cited_letter.symbols.all():
+            found[symbol.lookup] = cited_letter
     return [(c.cited_symbol, found.get(c.cited_lookup)) for c in citations]
 
 

@@ -1,24 +1,24 @@
 """Short function views over querysets and the search entry point."""
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from archive.filters import LetterFilter, active_filters
-from archive.models import AgendaItem, IncidentClaim, Letter, LetterSymbol, MemberState, Topic
+from archive.listing import list_letters, list_letters_under_items
+from archive.models import AgendaItem, IncidentClaim, LetterSymbol, MemberState, Topic
 from archive.parsing.symbols import split_symbols
 from archive.reading import (
     facet_links,
     filter_chips,
+    for_letter_page,
     letter_page_context,
     month_histogram,
     query_string_without,
 )
-from archive.search import SearchTooBroad, list_letters, search_letters, visible_letters
+from archive.search import SearchTooBroad, search_letters, visible_letters
 
-LETTERS_PER_PAGE = 20
 # Fields of the filter form shown under "More filters" (q, sort and page have their own places).
 ADVANCED_FIELDS = [
     "body",
@@ -86,7 +86,10 @@ def _results_page(request, *, template: str, with_search: bool):
             )
         else:
             results = list_letters(
-                filterset, sort=cleaned.get("sort") or None, page=cleaned.get("page") or 1
+                filterset,
+                sort=cleaned.get("sort") or None,
+                page=cleaned.get("page") or 1,
+                exact=request.GET.get("exact") == "1",
             )
     except SearchTooBroad:
         message = _("This search took too long. Add a filter or a more specific word.")
@@ -124,16 +127,11 @@ def _kept_parameters(params, only: tuple[str, ...]) -> list[tuple[str, str]]:
 
 def letter_by_symbol(request, symbol):
     """The permalink of a letter is its first symbol; its other symbol redirects there."""
-    found = (
-        LetterSymbol.objects.filter(lookup=symbol.upper(), letter__in=visible_letters())
-        .select_related("letter")
-        .first()
-    )
-    if found is None:
+    letter = for_letter_page(visible_letters().filter(symbols__lookup=symbol.upper())).first()
+    if letter is None:
         raise Http404(
             _("No letter with the symbol %(symbol)s is in the archive.") % {"symbol": symbol}
         )
-    letter = Letter.objects.for_detail().get(pk=found.letter_id)
     canonical = letter.get_absolute_url()
     if request.path != canonical:
         return _redirect_keeping_query(request, canonical)
@@ -142,7 +140,7 @@ def letter_by_symbol(request, symbol):
 
 def letter_by_id(request, pk):
     """Stable permalink for a letter whose symbols are unknown; redirects once they are known."""
-    letter = get_object_or_404(visible_letters().for_detail(), pk=pk)
+    letter = get_object_or_404(for_letter_page(visible_letters()), pk=pk)
     canonical = letter.get_absolute_url()
     if request.path != canonical:
         return _redirect_keeping_query(request, canonical)
@@ -192,23 +190,30 @@ def agenda_item_detail(request, session, item):
         number=number,
         sub_item=sub_item,
     )
-    letters = (
-        visible_letters()
-        .for_list()
-        .filter(agenda_links__agenda_item=agenda_item)
-        .order_by("-distribution_date", "-id")
+    letters = visible_letters().filter(agenda_links__agenda_item=agenda_item)
+    results = list_letters_under_items(
+        [agenda_item.pk], page=_page_number(request), exact=request.GET.get("exact") == "1"
     )
-    page = Paginator(letters, LETTERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "archive/agenda_item_detail.html",
         {
             "agenda_item": agenda_item,
-            "page": page,
             "histogram": month_histogram(letters),
             "search_url": f"/search/?agenda={agenda_item.ga_session}-{item}",
+            **_browse_results(request, results),
         },
     )
+
+
+def _browse_results(request, results) -> dict:
+    """`results` for the browse pages' templates, with the links they need: other pages, and
+    the exact count when the total is estimated."""
+    return {
+        "results": results,
+        "page_query": query_string_without(request.GET, "page"),
+        "exact_url": "?" + query_string_without(request.GET, "page", "exact") + "&exact=1",
+    }
 
 
 def _split_item_label(label: str) -> tuple[int, str]:
@@ -222,11 +227,21 @@ def _split_item_label(label: str) -> tuple[int, str]:
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     items = topic.agenda_items.order_by("-ga_session")
-    results = list_letters({"topic": slug}, page=_page_number(request))
     return render(
         request,
         "archive/topic_detail.html",
-        {"topic": topic, "items": items, "results": results, "page_query": ""},
+        {
+            "topic": topic,
+            "items": items,
+            **_browse_results(
+                request,
+                list_letters_under_items(
+                    topic.agenda_items.values("pk"),
+                    page=_page_number(request),
+                    exact=request.GET.get("exact") == "1",
+                ),
+            ),
+        },
     )
 
 
@@ -237,10 +252,6 @@ def _page_number(request) -> int:
 
 def state_detail(request, iso3):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
-    letters = visible_letters().for_list().filter(sender_state=state)
-    page = Paginator(letters.order_by("-distribution_date", "-id"), LETTERS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
     claims_against = (
         IncidentClaim.objects.filter(accused_state=state, letter__in=visible_letters())
         .exclude(review_status=IncidentClaim.Review.REJECTED)
@@ -251,5 +262,16 @@ def state_detail(request, iso3):
     return render(
         request,
         "archive/state_detail.html",
-        {"state": state, "page": page, "claims_against": claims_against},
+        {
+            "state": state,
+            "claims_against": claims_against,
+            **_browse_results(
+                request,
+                list_letters(
+                    {"state": state.iso3},
+                    page=_page_number(request),
+                    exact=request.GET.get("exact") == "1",
+                ),
+            ),
+        },
     )

@@ -1,0 +1,262 @@
+"""The filtered list without search words: `list_letters`, one page of letters the filters
+keep, newest first, in a few small index-served queries whatever the archive's size.
+
+Unlike `archive.search.search_letters`, nothing here builds a candidate set: the page is the
+filtered queryset ordered like an index (`letter_newest`, `letter_state_newest`,
+`letter_session_newest`; see archive.models) with LIMIT per_page + 1, and the total is
+
+- exact when the filters keep at most COUNT_EXACT_UP_TO letters (a count stopped at that
+  bound, so it costs at most that many index entries);
+- else the planner's estimate of the filtered query, labelled "about N" on the page, with an
+  exact count one click away (`exact=True`).
+
+The result is an `archive.search.SearchPage`, so the templates show both alike.
+"""
+
+# ruff: noqa: S608 - SQL assembled from constants and SQL Django compiled; every value a reader
+# types travels as a query parameter.
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+
+from archive.filters import LetterFilter, active_filters
+from archive.models import AgendaItem, LetterSymbol
+from archive.search import PER_PAGE, Hit, SearchPage, build_filterset, visible_letters
+
+# Counting stops here (index entries read: about a millisecond); beyond, the total is estimated.
+COUNT_EXACT_UP_TO = 2_000
+SORTS = ("newest", "oldest", "symbol")
+
+
+@dataclass(frozen=True)
+class ListPage(SearchPage):
+    """A SearchPage whose "next page" is known from the extra row fetched, not from the total
+    (which may be an estimate)."""
+
+    more: bool = False
+
+    @property
+    def has_next(self) -> bool:
+        return self.more
+
+
+def ordered(letters: QuerySet, sort: str) -> QuerySet:
+    """`letters` in the order of the list; `newest` and `oldest` match search.py's order."""
+    if sort == "oldest":
+        return letters.order_by(F("distribution_date").asc(nulls_last=True), F("id").asc())
+    if sort == "symbol":
+        first_symbol = Subquery(
+            LetterSymbol.objects.filter(letter=OuterRef("pk"))
+            .order_by("position")
+            .values("lookup")[:1]
+        )
+        return letters.order_by(first_symbol.asc(nulls_last=True), F("id").asc())
+    # The index letter_newest (and its per-state and per-session twins) serves this order.
+    return letters.order_by(F("distribution_date").desc(nulls_last=True), F("id").desc())
+
+
+def list_letters(
+    filters: Mapping | LetterFilter | None = None,
+    *,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+    exact: bool = False,
+) -> ListPage:
+    """One page of the letters the filters keep (no search words, no facets).
+
+    filters:  URL parameters as in archive.filters, or a bound LetterFilter (q, sort and page
+              in it are ignored). Raises archive.search.InvalidSearch when a value is wrong.
+    sort:     ``newest`` (default; ``relevance`` means it too without words), ``oldest``,
+              ``symbol``.
+    exact:    count every letter kept instead of estimating beyond COUNT_EXACT_UP_TO.
+
+    Queries: the bounded count, the estimate when needed, the page, its letters' symbols
+    (the filter form may add one to check agenda items or states). Only visible letters
+    (archive.search.visible_letters) are listed, since the filterset starts from them. Only
+    agenda items or only a topic: list_letters_under_items.
+    """
+    filterset = build_filterset(filters)
+    sort = sort if sort in SORTS else "newest"
+    items = _only_agenda_items(filterset)
+    if items is not None and sort == "newest":
+        return list_letters_under_items(items, page=page, per_page=per_page, exact=exact)
+    page = max(1, int(page))
+    per_page = per_page or PER_PAGE
+    offset = (page - 1) * per_page
+    letters = filterset.qs
+    if items is not None:
+        total, total_is_exact, counted = _count_under_items(items, exact)
+    else:
+        total, total_is_exact, counted = _count(letters, exact)
+    rows = list(
+        ordered(letters, sort)
+        .select_related("sender_state")
+        .prefetch_related("symbols")[offset : offset + per_page + 1]
+    )
+    return _list_page(rows, sort, page, per_page, total, total_is_exact, counted)
+
+
+def list_letters_under_items(
+    items: list[int] | QuerySet,
+    *,
+    page: int = 1,
+    per_page: int | None = None,
+    exact: bool = False,
+) -> ListPage:
+    """The visible letters under any of the agenda items `items` (ids, or a queryset of
+    AgendaItem pks, such as a topic's), newest first: the agenda-item and topic pages.
+
+    Four queries: the count (links read through agenda_item_letters, exact up to
+    COUNT_EXACT_UP_TO), the estimate beyond, the page's ids (agenda_item_newest), the letters
+    with their states, their symbols."""
+    page = max(1, int(page))
+    per_page = per_page or PER_PAGE
+    offset = (page - 1) * per_page
+    total, total_is_exact, counted = _count_under_items(items, exact)
+    ids = newest_under_items(items, offset=offset, limit=per_page + 1)
+    found = (
+        visible_letters().select_related("sender_state").prefetch_related("symbols").in_bulk(ids)
+    )
+    rows = [found[pk] for pk in ids if pk in found]
+    return _list_page(rows, "newest", page, per_page, total, total_is_exact, counted)
+
+
+def _list_page(
+    rows: list, sort: str, page: int, per_page: int, total: int, exact: bool, counted: int
+) -> ListPage:
+    """The page from up to per_page + 1 letters (the extra one says a next page exists)."""
+    if not exact:
+        # An estimate below what the reader can see would contradict the page.
+        total = max(total, (page - 1) * per_page + len(rows))
+    return ListPage(
+        query="",
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        hits=[
+            Hit(letter=letter, text_id=None, language="", title="", rank=0.0)
+            for letter in rows[:per_page]
+        ],
+        total=total,
+        total_is_exact=exact,
+        counted=counted,
+        more=len(rows) > per_page,
+    )
+
+
+def _only_agenda_items(filterset: LetterFilter) -> list[int] | QuerySet | None:
+    """The agenda items when the only filter is one agenda item (or several) or one topic:
+    their letters then come from the link table's own newest-first index."""
+    active = active_filters(filterset)
+    if set(active) == {"agenda"}:
+        return list(getattr(filterset.form, "agenda_ids", []))
+    if set(active) == {"topic"}:
+        return AgendaItem.objects.filter(topic__slug=active["topic"]).values("pk")
+    return None
+
+
+def _items_sql(items: list[int] | QuerySet) -> tuple[str, list]:
+    """A FROM item `item(id)` over the agenda items."""
+    if isinstance(items, QuerySet):
+        sql, params = items.order_by().query.sql_with_params()
+        return f"({sql}) AS item(id)", list(params)
+    return "unnest(%s::bigint[]) AS item(id)", [list(items)]
+
+
+def _visible_link_sql() -> tuple[str, list]:
+    """`EXISTS (...)`: the link `la`'s letter is visible (archive.search.visible_letters)."""
+    sql, params = (
+        visible_letters()
+        .filter(pk=RawSQL("la.letter_id", ()))
+        .order_by()
+        .values("pk")
+        .query.sql_with_params()
+    )
+    return f"EXISTS ({sql})", list(params)
+
+
+def _count_under_items(items: list[int] | QuerySet, exact: bool) -> tuple[int, bool, int]:
+    """Letters under the items, counted from the index on (agenda_item, letter): exact up to
+    COUNT_EXACT_UP_TO links read, else the planner's estimate of the links."""
+    items_sql, items_params = _items_sql(items)
+    visible_sql, visible_params = _visible_link_sql()
+    links = (
+        f"SELECT la.letter_id FROM {items_sql} JOIN archive_letteragendaitem la"
+        f" ON la.agenda_item_id = item.id WHERE {visible_sql}"
+    )
+    params = [*items_params, *visible_params]
+    bound = "" if exact else f" LIMIT {COUNT_EXACT_UP_TO + 1}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), count(DISTINCT letter_id) FROM ({links}{bound}) links", params
+        )
+        read, letters = cursor.fetchone()
+        if exact or read <= COUNT_EXACT_UP_TO:
+            return letters, True, letters
+        return max(_plan_rows(cursor, links, params), letters), False, letters
+
+
+def newest_under_items(
+    items: list[int] | QuerySet, *, offset: int, limit: int, excluding: int | None = None
+) -> list[int]:
+    """Ids of the visible letters under any of `items` (agenda item ids, or a queryset of
+    their pks), newest first, `limit` of them from `offset`; `excluding` one letter.
+
+    Each item's first offset + limit letters come from the index agenda_item_newest (never
+    more than that many entries per item), then the union is ordered: the letters of the
+    page are among them, since any letter above one of them under the same item is above it
+    in the whole list too."""
+    if not isinstance(items, QuerySet) and not items:
+        return []
+    items_sql, items_params = _items_sql(items)
+    visible_sql, visible_params = _visible_link_sql()
+    excluding_sql = " AND la.letter_id <> %s" if excluding is not None else ""
+    excluding_params = [excluding] if excluding is not None else []
+    sql = (
+        "SELECT letter_id FROM ("
+        " SELECT per_item.letter_id, max(per_item.distribution_date) AS distribution_date"
+        f" FROM {items_sql} CROSS JOIN LATERAL ("
+        "  SELECT la.letter_id, la.distribution_date FROM archive_letteragendaitem la"
+        f"  WHERE la.agenda_item_id = item.id AND {visible_sql}{excluding_sql}"
+        "  ORDER BY la.distribution_date DESC NULLS LAST, la.letter_id DESC LIMIT %s"
+        " ) per_item GROUP BY per_item.letter_id"
+        ") letters ORDER BY distribution_date DESC NULLS LAST, letter_id DESC OFFSET %s LIMIT %s"
+    )
+    params = [*items_params, *visible_params, *excluding_params, offset + limit, offset, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _count(letters: QuerySet, exact: bool) -> tuple[int, bool, int]:
+    """(total, exact?, letters counted): exact up to COUNT_EXACT_UP_TO, else estimated."""
+    plain = letters.order_by().values("pk")
+    if exact:
+        total = plain.count()
+        return total, True, total
+    counted = plain[: COUNT_EXACT_UP_TO + 1].count()
+    if counted <= COUNT_EXACT_UP_TO:
+        return counted, True, counted
+    return max(estimate_rows(plain), counted), False, counted
+
+
+def estimate_rows(letters: QuerySet) -> int:
+    """The planner's row estimate for `letters` (one EXPLAIN, nothing executed)."""
+    sql, params = letters.query.sql_with_params()
+    with connection.cursor() as cursor:
+        return _plan_rows(cursor, sql, list(params))
+
+
+def _plan_rows(cursor, sql: str, params: list) -> int:
+    cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
