@@ -41,6 +41,7 @@ MAIN_PAGES = {
     "search with results": "/search/?q=mines",
     "search with filters open": "/search/?q=mines&state=AZE&language=fr&sort=newest",
     "search with an error": "/search/?q=mines&date_after=2021-13-45",
+    "address refused (NUL byte)": "/search/?q=mi%00nes",
     "French letter (symbol unknown)": "{french_letter}",
     "English letter with claims": "/A/53/568/",
     "sessions index": "/agenda/",
