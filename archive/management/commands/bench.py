@@ -12,10 +12,9 @@ synthetic corpus (archive.synthetic; reused when it already holds N letters), th
 - filtered list pages (agenda item, topic, state, date range) and letter detail pages;
 - import throughput: the real fixture letters parsed and stored through the one write path.
 
-The pages hide synthetic letters (they are never part of the archive). In the benchmark
-process only, the "not synthetic" condition is turned round in the SQL the pages send, and the
-partial indexes that serve it get twins for synthetic letters, so the pages show the corpus
-with the same plans they would use for real letters.
+The pages hide synthetic letters (they are never part of the archive): every page takes its
+letters from archive.search.visible_letters(), which shows them only when
+settings.ARCHIVE_SHOW_SYNTHETIC is True, as this process sets it.
 """
 
 from __future__ import annotations
@@ -117,14 +116,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 class SqlObserver:
-    """Times every statement the pages send and shows synthetic letters to them.
+    """Times every statement the pages send.
 
     Installed with `connection.execute_wrapper` in the benchmark process only."""
-
-    HIDDEN = [
-        (re.compile(r'\bNOT\s+((?:"?\w+"?\.)?"?is_synthetic"?)', re.I), r"\1"),
-        (re.compile(r'((?:"?\w+"?\.)?"?is_synthetic"?)\s*=\s*(?:false|\'f\')', re.I), r"\1"),
-    ]
 
     def __init__(self):
         self.seconds = 0.0
@@ -135,8 +129,6 @@ class SqlObserver:
         self.statements = []
 
     def __call__(self, execute, sql, params, many, context):
-        for pattern, replacement in self.HIDDEN:
-            sql = pattern.sub(replacement, sql)
         began = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -252,13 +244,11 @@ class Command(BaseCommand):
         corpus = self._corpus(wanted, options["regenerate"], options["seed"])
         # WhiteNoise warns once about the missing staticfiles/ (collectstatic is not needed).
         warnings.filterwarnings("ignore", message="No directory at")
-        _twin_partial_indexes()
         observer = SqlObserver()
         with (
             connection.execute_wrapper(observer),
             override_settings(
-                # archive.search shows synthetic letters when this is set; the SqlObserver
-                # does the same for pages that filter them out on their own.
+                # Every page shows synthetic letters when this is set (visible_letters()).
                 ARCHIVE_SHOW_SYNTHETIC=True,
                 ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
                 # No manifest needed: collectstatic is not part of `make bench`.
@@ -516,22 +506,6 @@ def _create_database(url: str, name: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _twin_partial_indexes() -> None:
-    """Give each index restricted to real letters a twin restricted to synthetic ones, so the
-    pages' plans over the corpus are the plans they use over the archive."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-            "AND indexdef ~* 'WHERE .*NOT .*is_synthetic'"
-        )
-        for name, definition in cursor.fetchall():
-            twin = (name[:50] + "_synthetic").replace('"', "")
-            flipped = re.sub(r"\bNOT\s+(\(?\s*is_synthetic)", r"\1", definition, flags=re.I)
-            flipped = flipped.replace(f"INDEX {name} ON", f"INDEX IF NOT EXISTS {twin} ON", 1)
-            cursor.execute(flipped)
-        cursor.execute("ANALYZE archive_letter")
 
 
 def _plan(limit: int) -> dict[str, list[dict[str, str]]]:
