@@ -45,7 +45,10 @@ from archive.filters import LetterFilter, active_filters, agenda_param
 from archive.models import LANGUAGES, Letter
 from archive.search_vector import FALLBACK_SEARCH_CONFIG, SEARCH_CONFIGS, config_case_sql
 
-CANDIDATE_LIMIT = 10_000
+CANDIDATE_LIMIT = 5_000
+# A phrase query's candidates (letters holding all its words) up to this many are all checked
+# for the phrase (exact total); beyond, only the hits shown are (total labelled an estimate).
+PHRASE_CHECK_ALL = 300
 PER_PAGE = 20
 FACET_VALUES_SHOWN = 300
 SNIPPET_SOURCE_CHARS = 6_000
@@ -59,6 +62,8 @@ HEADLINE_OPTIONS = (
 )
 _NAME_QUERY = re.compile(r"^[^\W\d_][\w'’.\- ]{2,80}$")
 _SEARCH_OPERATORS = re.compile(r"\"|(^|\s)-|\bOR\b")
+# `<->` and `<N>` in a tsquery's text form: followed by, at distance N.
+_PHRASE_OPERATOR = re.compile(r"<\d*->|<\d+>")
 
 TSQUERY_SQL = " || ".join(
     f"websearch_to_tsquery('{config}', %s)"
@@ -215,10 +220,7 @@ def search_letters(
     letter_condition, letter_params = _letter_condition(filterset)
     languages = filterset.form.cleaned_data.get("language") or []
     limit = None if exact else CANDIDATE_LIMIT
-
-    sql, params = _page_statement(
-        query, letter_condition, letter_params, languages, sort, page, per_page, limit, facets
-    )
+    unverified = False
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             # Matching through the GIN index is what keeps common terms fast (PERFORMANCE.md).
@@ -228,11 +230,49 @@ def search_letters(
                 " set_config('pg_trgm.word_similarity_threshold', %s, true)",
                 [str(STATEMENT_TIMEOUT_MS), str(NAME_SIMILARITY)],
             )
+            if query:
+                relaxed = None if exact else _relaxed_phrase_query(cursor, query)
+                id_condition, id_params = _letter_id_condition(filterset)
+                sql, params = _search_statement(
+                    query,
+                    id_condition,
+                    id_params,
+                    languages,
+                    sort,
+                    page,
+                    per_page,
+                    limit,
+                    facets,
+                    relaxed=relaxed,
+                )
+            else:
+                sql, params = _page_statement(
+                    query,
+                    letter_condition,
+                    letter_params,
+                    languages,
+                    sort,
+                    page,
+                    per_page,
+                    limit,
+                    facets,
+                )
             cursor.execute(sql, params)
             rows, total, hits_json, facets_json = cursor.fetchone()
             capped = limit is not None and rows > limit
+            # Phrase candidates hold every word; beyond PHRASE_CHECK_ALL of them only the
+            # shown hits were checked for the phrase, so the total is an upper bound.
+            unverified = query != "" and relaxed is not None and rows > PHRASE_CHECK_ALL
             if capped:
-                total = max(total, _estimate(cursor, query, letter_condition, letter_params))
+                match_sql, match_params = (
+                    ("t.search_vector @@ %s::tsquery", [relaxed])
+                    if relaxed
+                    else _match_condition(query)
+                )
+                total = max(
+                    total,
+                    _estimate(cursor, match_sql, match_params, letter_condition, letter_params),
+                )
     except OperationalError as error:
         if "statement timeout" in str(error) or "canceling statement" in str(error):
             raise SearchTooBroad(str(error)) from error
@@ -247,7 +287,7 @@ def search_letters(
         per_page=per_page,
         hits=hits,
         total=total,
-        total_is_exact=not capped,
+        total_is_exact=not (capped or unverified),
         counted=min(rows, limit) if limit else rows,
         facets=_facets(facets_json or {}, filterset) if facets else [],
     )
@@ -280,6 +320,38 @@ def _letter_condition(filterset: LetterFilter) -> tuple[str, list]:
     return f"l.id IN ({sql})", list(params)
 
 
+def _letter_id_condition(filterset: LetterFilter) -> tuple[str, list]:
+    """The condition of `_letter_condition` on a letter id column (`{id}` in the SQL), so the
+    text rows can be kept or dropped without joining every match to archive_letter."""
+    if not active_filters(filterset):
+        if getattr(settings, "ARCHIVE_SHOW_SYNTHETIC", False):
+            return "TRUE", []
+        return (
+            "NOT EXISTS (SELECT 1 FROM archive_letter hidden"
+            " WHERE hidden.id = {id} AND hidden.is_synthetic)",
+            [],
+        )
+    subquery = filterset.qs.order_by().values("pk")
+    sql, params = subquery.query.sql_with_params()
+    return "{id} IN (" + sql.replace("{", "{{").replace("}", "}}") + ")", list(params)
+
+
+def _relaxed_phrase_query(cursor, query: str) -> str | None:
+    """For a query with a quoted phrase: the same tsquery with the phrase's words AND-ed.
+
+    GIN answers an AND of words exactly but cannot check word positions: a phrase makes
+    PostgreSQL detoast every candidate's full vector (PERFORMANCE.md, 3). The candidates are
+    taken with the AND-ed words instead, and positions are checked only where needed. None
+    when there is no phrase, or when a phrase is negated (AND-ing would then drop letters)."""
+    if '"' not in query:
+        return None
+    cursor.execute(f"SELECT ({TSQUERY_SQL})::text", [query] * TSQUERY_PARAMS)
+    text = cursor.fetchone()[0] or ""
+    if "<" not in text or "!" in text:
+        return None
+    return _PHRASE_OPERATOR.sub("&", text)
+
+
 def _is_name_query(query: str) -> bool:
     return bool(_NAME_QUERY.match(query)) and not _SEARCH_OPERATORS.search(query)
 
@@ -296,6 +368,163 @@ def _match_condition(query: str) -> tuple[str, list]:
         )
         params += [query, query]
     return sql, params
+
+
+def _search_statement(
+    query: str,
+    id_condition: str,
+    id_params: list,
+    languages: list[str],
+    sort: str,
+    page: int,
+    per_page: int,
+    limit: int | None,
+    with_facets: bool,
+    *,
+    relaxed: str | None = None,
+) -> tuple[str, list]:
+    """One statement for a query: (text rows, letters, hits as JSON, facets as JSON).
+
+    - `text_matched` takes the matching text rows from the GIN bitmap alone (no join, no
+      LIMIT inside, so it is planned for the whole match set: a bitmap scan, never a walk of
+      a btree checking `@@` row by row) and is read lazily: `cand` stops after `limit` + 1.
+    - Ranking reads the short inline `rank_vector`; letters are joined once per candidate
+      letter, after the limit.
+    - A phrase (`relaxed` given) is matched on its words; the positions are checked on every
+      candidate when there are at most PHRASE_CHECK_ALL, else only on the hits shown, in
+      order, stopping at the page's end (the opening's vector first, which is inline).
+    """
+    tsquery = f"({TSQUERY_SQL})"
+    tsquery_params = [query] * TSQUERY_PARAMS
+    if relaxed:
+        match_query, match_params = "%s::tsquery", [relaxed]
+    else:
+        match_query, match_params = tsquery, tsquery_params
+    conditions, condition_params = "", []
+    if id_condition != "TRUE":
+        conditions += " AND " + id_condition.format(id="t.letter_id")
+        condition_params += id_params
+    if languages:
+        conditions += " AND t.language = ANY(%s)"
+        condition_params.append(list(languages))
+    opening_sql, opening_params = "", []
+    if relaxed:
+        opening_sql, opening_params = f", t.rank_vector @@ {tsquery} AS opening_hit", tsquery_params
+    select = (
+        f"SELECT t.id AS text_id, t.letter_id, t.language,"
+        f" ts_rank(t.rank_vector, {tsquery}) AS rank{opening_sql} FROM archive_lettertext t"
+    )
+    select_params = tsquery_params + opening_params
+    text_matched = f"{select} WHERE t.search_vector @@ {match_query}{conditions}"
+    params: list = select_params + match_params + condition_params
+
+    candidates = "SELECT * FROM text_matched"
+    candidate_params: list = []
+    if _is_name_query(query) and len(query.split()) <= 3:
+        # Names in a second branch, not OR-ed into the first: an OR across tables would turn
+        # the GIN bitmap scan into a row-by-row check of every full vector. The branch runs
+        # only once the text matches are exhausted (UNION ALL under the LIMIT), and for
+        # words not typed like a name only when the text finds fewer than a page.
+        gate = ""
+        if not all(word[:1].isupper() for word in query.split()):
+            gate = (
+                f" AND (SELECT count(*) FROM (SELECT 1 FROM text_matched LIMIT {int(per_page)})"
+                f" few) < {int(per_page)}"
+            )
+        candidates += (
+            f" UNION ALL {select} WHERE t.letter_id = ANY(ARRAY("
+            "SELECT s.letter_id FROM archive_signatory s WHERE s.name %%> %s"
+            " UNION SELECT n.id FROM archive_letter n WHERE n.sender_person %%> %s))"
+            f" AND NOT (t.search_vector @@ {match_query}){conditions}{gate}"
+        )
+        candidate_params += [*select_params, query, query, *match_params, *condition_params]
+    if limit is not None:
+        candidates = f"SELECT * FROM ({candidates}) matched LIMIT {int(limit) + 1}"
+
+    # The phrase check on one candidate row `c`: the inline opening vector, else the full one.
+    phrase_check, phrase_params = "TRUE", []
+    if relaxed:
+        phrase_check = (
+            "(c.opening_hit OR (SELECT v.search_vector @@ "
+            f"{tsquery} FROM archive_lettertext v WHERE v.id = c.text_id))"
+        )
+        phrase_params = tsquery_params
+    checked = "cand"
+    checked_sql, checked_params = "", []
+    if relaxed:
+        checked = "checked"
+        checked_sql = (
+            " checked AS MATERIALIZED (SELECT * FROM cand c"
+            f" WHERE (SELECT count(*) FROM cand) > {PHRASE_CHECK_ALL} OR {phrase_check}),"
+        )
+        checked_params = phrase_params
+
+    symbol_sql = (
+        "(SELECT s.lookup FROM archive_lettersymbol s WHERE s.letter_id = {id}"
+        " ORDER BY s.position LIMIT 1)"
+    )
+    orders = {
+        "relevance": "rank DESC, ddate DESC NULLS LAST, letter_id DESC",
+        "newest": "ddate DESC NULLS LAST, letter_id DESC",
+        "oldest": "ddate ASC NULLS LAST, letter_id ASC",
+        "symbol": symbol_sql.format(id="c.letter_id") + " ASC NULLS LAST, letter_id ASC",
+    }
+    offset = (page - 1) * per_page
+    page_sql = f" LIMIT {int(per_page)} OFFSET {int(offset)}"
+    hits_params: list = []
+    if relaxed:
+        # Checked lazily in the page's order: PostgreSQL stops once the page is full.
+        hits_from_candidates = (
+            "SELECT letter_id, text_id, language, rank FROM"
+            f" (SELECT * FROM letters c ORDER BY {orders[sort]} OFFSET 0) c"
+            f" WHERE (SELECT count(*) FROM cand) <= {PHRASE_CHECK_ALL} OR {phrase_check}" + page_sql
+        )
+        hits_params += phrase_params
+    else:
+        hits_from_candidates = (
+            f"SELECT letter_id, text_id, language, rank FROM letters c ORDER BY {orders[sort]}"
+            + page_sql
+        )
+    if sort == "relevance" or limit is None:
+        hits_sql = f"(SELECT json_agg(h) FROM ({hits_from_candidates}) h)"
+    else:
+        # More matches than candidates: order the whole match set, not the first candidates.
+        full_orders = {
+            "newest": "l.distribution_date DESC NULLS LAST, l.id DESC",
+            "oldest": "l.distribution_date ASC NULLS LAST, l.id ASC",
+            "symbol": symbol_sql.format(id="l.id") + " ASC NULLS LAST, l.id ASC",
+        }
+        language_sql = " AND t.language = ANY(%s)" if languages else ""
+        letter_sql = id_condition.format(id="l.id")
+        full_sql = (
+            "SELECT l.id AS letter_id, NULL::bigint AS text_id, NULL AS language,"
+            f" 0::real AS rank FROM archive_letter l WHERE {letter_sql} AND EXISTS ("
+            "SELECT 1 FROM archive_lettertext t WHERE t.letter_id = l.id"
+            f" AND t.search_vector @@ {tsquery}{language_sql})"
+            f" ORDER BY {full_orders[sort]}" + page_sql
+        )
+        hits_sql = (
+            f"(CASE WHEN (SELECT count(*) FROM cand) <= {int(limit)}"
+            f" THEN (SELECT json_agg(h) FROM ({hits_from_candidates}) h)"
+            f" ELSE (SELECT json_agg(h) FROM ({full_sql}) h) END)"
+        )
+        hits_params += id_params + tsquery_params + ([list(languages)] if languages else [])
+
+    facets_sql = "NULL::json"
+    if with_facets:
+        facets_sql = (
+            "json_build_object(" + _FACETS_SQL.replace("FROM cand", f"FROM {checked}") + ")"
+        )
+    statement = (
+        f"WITH text_matched AS MATERIALIZED ({text_matched}),"
+        f" cand AS MATERIALIZED ({candidates}),{checked_sql}"
+        " letters AS MATERIALIZED (SELECT d.*, l.distribution_date AS ddate, l.doc_type,"
+        "  l.sender_state_id FROM (SELECT DISTINCT ON (letter_id) * FROM "
+        f"{checked} ORDER BY letter_id, rank DESC) d JOIN archive_letter l ON l.id = d.letter_id)"
+        " SELECT (SELECT count(*) FROM cand), (SELECT count(*) FROM letters),"
+        f" {hits_sql}, {facets_sql}"
+    )
+    return statement, params + candidate_params + checked_params + hits_params
 
 
 def _page_statement(
@@ -430,9 +659,10 @@ _FACETS_SQL = f"""
 """
 
 
-def _estimate(cursor, query: str, letter_condition: str, letter_params: list) -> int:
+def _estimate(
+    cursor, match_sql: str, match_params: list, letter_condition: str, letter_params: list
+) -> int:
     """The planner's row estimate for the whole match set (one EXPLAIN, no execution)."""
-    match_sql, match_params = _match_condition(query) if query else ("TRUE", [])
     cursor.execute(
         "EXPLAIN (FORMAT JSON) SELECT 1 FROM archive_lettertext t"
         f" JOIN archive_letter l ON l.id = t.letter_id WHERE {match_sql} AND {letter_condition}",
