@@ -34,7 +34,7 @@ from archive.models import (
 from archive.parsing import ParsedLetter, ParseError, parse_letter
 from archive.parsing.states import resolve_state
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # bump when parsing changes: the next import refreshes every letter
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf", ".docx"}
 
 

@@ -751,8 +751,15 @@ def _symbols(sightings: list[SymbolSighting]) -> tuple[str, ...]:
 
 
 def _clean_text(lines: list[str], start: int, end: int, furniture: set[int]) -> str:
-    """The section's lines without print furniture; the letter's words verbatim."""
-    kept = [lines[i].replace("\f", "").rstrip() for i in range(start, end) if i not in furniture]
+    """The section's lines without print furniture; the letter's words verbatim.
+
+    `**` bold markers come from word-processor conversions, not from the letter: they go,
+    like page footers (the file itself stays verbatim in LetterText.full_text)."""
+    kept = [
+        lines[i].replace("\f", "").replace("**", "").rstrip()
+        for i in range(start, end)
+        if i not in furniture
+    ]
     text = "\n".join(kept)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
