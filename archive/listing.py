@@ -13,7 +13,7 @@ filtered queryset ordered like an index (`letter_newest`, `letter_state_newest`,
 The result is an `archive.search.SearchPage`, so the templates show both alike.
 """
 
-# ruff: noqa: S608 - SQL assembled from constants and SQL Django compiled; every value a reader
+# ruff: noqa: S608, S611 - SQL assembled from constants and SQL Django compiled; every value a reader
 # types travels as a query parameter.
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from archive.filters import LetterFilter, active_filters
@@ -87,20 +87,41 @@ def list_letters(
     items = _only_agenda_items(filterset)
     if items is not None and sort == "newest":
         return list_letters_under_items(items, page=page, per_page=per_page, exact=exact)
+    counter = (lambda: _count_under_items(items, exact)) if items is not None else None
+    return list_queryset(
+        filterset.qs, sort=sort, page=page, per_page=per_page, exact=exact, counter=counter
+    )
+
+
+def list_queryset(
+    letters: QuerySet,
+    *,
+    sort: str = "newest",
+    page: int = 1,
+    per_page: int | None = None,
+    exact: bool = False,
+    counter=None,
+) -> ListPage:
+    """One page of `letters` (a queryset of visible letters, e.g. a state's) in the list's
+    order, counted as list_letters counts (`counter()` may count them another way). Three
+    queries, four with an estimate: count, estimate, page with the senders, symbols."""
+    sort = sort if sort in SORTS else "newest"
     page = max(1, int(page))
     per_page = per_page or PER_PAGE
     offset = (page - 1) * per_page
-    letters = filterset.qs
-    if items is not None:
-        total, total_is_exact, counted = _count_under_items(items, exact)
-    else:
-        total, total_is_exact, counted = _count(letters, exact)
+    total, total_is_exact, counted = counter() if counter else _count(letters, exact)
     rows = list(
         ordered(letters, sort)
         .select_related("sender_state")
-        .prefetch_related("symbols")[offset : offset + per_page + 1]
+        .prefetch_related(symbols_in_order())[offset : offset + per_page + 1]
     )
     return _list_page(rows, sort, page, per_page, total, total_is_exact, counted)
+
+
+def symbols_in_order() -> Prefetch:
+    """Letters' symbols in their printed order, without the join to archive_letter that
+    LetterSymbol's default ordering (by letter, hence by the letter's date) would add."""
+    return Prefetch("symbols", LetterSymbol.objects.order_by("letter_id", "position"))
 
 
 def list_letters_under_items(
@@ -113,18 +134,18 @@ def list_letters_under_items(
     """The visible letters under any of the agenda items `items` (ids, or a queryset of
     AgendaItem pks, such as a topic's), newest first: the agenda-item and topic pages.
 
-    Four queries: the count (links read through agenda_item_letters, exact up to
-    COUNT_EXACT_UP_TO), the estimate beyond, the page's ids (agenda_item_newest), the letters
-    with their states, their symbols."""
+    Three queries, four with an estimate: the count (links read through agenda_item_letters,
+    exact up to COUNT_EXACT_UP_TO), the estimate beyond, the page's letters with their states
+    (through agenda_item_newest), their symbols."""
     page = max(1, int(page))
     per_page = per_page or PER_PAGE
     offset = (page - 1) * per_page
     total, total_is_exact, counted = _count_under_items(items, exact)
-    ids = newest_under_items(items, offset=offset, limit=per_page + 1)
-    found = (
-        visible_letters().select_related("sender_state").prefetch_related("symbols").in_bulk(ids)
+    rows = list(
+        newest_under_items(items, offset=offset, limit=per_page + 1)
+        .select_related("sender_state")
+        .prefetch_related(symbols_in_order())
     )
-    rows = [found[pk] for pk in ids if pk in found]
     return _list_page(rows, "newest", page, per_page, total, total_is_exact, counted)
 
 
@@ -205,16 +226,16 @@ def _count_under_items(items: list[int] | QuerySet, exact: bool) -> tuple[int, b
 
 def newest_under_items(
     items: list[int] | QuerySet, *, offset: int, limit: int, excluding: int | None = None
-) -> list[int]:
-    """Ids of the visible letters under any of `items` (agenda item ids, or a queryset of
-    their pks), newest first, `limit` of them from `offset`; `excluding` one letter.
+) -> QuerySet:
+    """The visible letters under any of `items` (agenda item ids, or a queryset of their
+    pks), newest first, `limit` of them from `offset`; `excluding` one letter. One query.
 
     Each item's first offset + limit letters come from the index agenda_item_newest (never
     more than that many entries per item), then the union is ordered: the letters of the
     page are among them, since any letter above one of them under the same item is above it
     in the whole list too."""
     if not isinstance(items, QuerySet) and not items:
-        return []
+        return visible_letters().none()
     items_sql, items_params = _items_sql(items)
     visible_sql, visible_params = _visible_link_sql()
     excluding_sql = " AND la.letter_id <> %s" if excluding is not None else ""
@@ -230,9 +251,7 @@ def newest_under_items(
         ") letters ORDER BY distribution_date DESC NULLS LAST, letter_id DESC OFFSET %s LIMIT %s"
     )
     params = [*items_params, *visible_params, *excluding_params, offset + limit, offset, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return ordered(visible_letters().filter(pk__in=RawSQL(sql, params)), "newest")
 
 
 def _count(letters: QuerySet, exact: bool) -> tuple[int, bool, int]:

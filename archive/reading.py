@@ -12,7 +12,7 @@ from django.http import QueryDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from archive.listing import newest_under_items
+from archive.listing import newest_under_items, symbols_in_order
 from archive.models import (
     IncidentClaim,
     Letter,
@@ -64,7 +64,7 @@ def for_letter_page(letters: QuerySet) -> QuerySet:
     texts come without their search vectors and verbatim file text (large, never shown), the
     annexes are loaded for the version shown only (letter_page_context)."""
     return letters.select_related("sender_state").prefetch_related(
-        "symbols",
+        symbols_in_order(),
         Prefetch("agenda_links", LetterAgendaItem.objects.select_related("agenda_item")),
         "signatories",
         Prefetch(
@@ -115,15 +115,15 @@ def letter_page_context(request, letter: Letter) -> dict:
 def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[Letter]:
     """Other letters under the same agenda items, newest first: at most
     RELATED_LETTERS_SHOWN index entries per item (archive.listing.newest_under_items)."""
-    ids = newest_under_items(
-        agenda_item_ids, offset=0, limit=RELATED_LETTERS_SHOWN, excluding=letter.pk
-    )
-    if not ids:
+    if not agenda_item_ids:
         return []
-    found = (
-        visible_letters().select_related("sender_state").prefetch_related("symbols").in_bulk(ids)
+    return list(
+        newest_under_items(
+            agenda_item_ids, offset=0, limit=RELATED_LETTERS_SHOWN, excluding=letter.pk
+        )
+        .select_related("sender_state")
+        .prefetch_related(symbols_in_order())
     )
-    return [found[pk] for pk in ids if pk in found]
 
 
 def cited_letters(letter: Letter) -> list[tuple[str, Letter | None]]:
@@ -136,7 +136,7 @@ def cited_letters(letter: Letter) -> list[tuple[str, Letter | None]]:
     cited = (
         visible_letters()
         .filter(symbols__lookup__in=[c.cited_lookup for c in citations])
-        .prefetch_related("symbols")
+        .prefetch_related(symbols_in_order())
     )
     for cited_letter in cited.distinct():
         for symbol in cited_letter.symbols.all():

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from archive.filters import LetterFilter, active_filters
-from archive.listing import list_letters, list_letters_under_items
+from archive.listing import list_letters, list_letters_under_items, list_queryset
 from archive.models import AgendaItem, IncidentClaim, LetterSymbol, MemberState, Topic
 from archive.parsing.symbols import split_symbols
 from archive.reading import (
@@ -172,7 +172,7 @@ def session_detail(request, session):
         .annotate(letters=Count("letter_links", filter=visible))
         .order_by("number", "sub_item")
     )
-    results = list_letters({"session": session}, per_page=10)
+    results = list_queryset(visible_letters().filter(ga_session=session), per_page=10)
     if not items and not results.hits:
         raise Http404(_("The archive holds no letter of this session."))
     return render(
@@ -267,8 +267,8 @@ def state_detail(request, iso3):
             "claims_against": claims_against,
             **_browse_results(
                 request,
-                list_letters(
-                    {"state": state.iso3},
+                list_queryset(
+                    visible_letters().filter(sender_state=state),
                     page=_page_number(request),
                     exact=request.GET.get("exact") == "1",
                 ),
