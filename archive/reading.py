@@ -3,9 +3,11 @@ marked where they stand, and the letters around it. A constant number of queries
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import QueryDict
@@ -13,13 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from archive.listing import newest_under_items, symbols_in_order
-from archive.models import (
-    IncidentClaim,
-    Letter,
-    LetterAgendaItem,
-    LetterCitation,
-    LetterText,
-)
+from archive.models import AgendaItem, IncidentClaim, Letter, LetterText
 from archive.search import visible_letters
 
 RELATED_LETTERS_SHOWN = 10
@@ -60,28 +56,81 @@ def choose_text(letter: Letter, language: str | None):
 
 
 def for_letter_page(letters: QuerySet) -> QuerySet:
-    """`letters` with what the letter page shows of each, in one query per relation. The
-    texts come without their search vectors and verbatim file text (large, never shown), the
-    annexes are loaded for the version shown only (letter_page_context)."""
+    """`letters` with their sender state, symbols and language versions (two queries). The
+    texts come without their search vectors and verbatim file text (large, never shown); the
+    rest of the page is read by `letter_page_context`."""
     return letters.select_related("sender_state").prefetch_related(
         symbols_in_order(),
-        Prefetch("agenda_links", LetterAgendaItem.objects.select_related("agenda_item")),
-        "signatories",
         Prefetch(
             "texts",
             LetterText.objects.only("id", "letter_id", "language", "title", "body").order_by(
                 "language"
             ),
         ),
-        Prefetch("citations", LetterCitation.objects.order_by("pk")),
     )
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    name: str
+    role: str
+    annex_order: int
+
+
+@dataclass(frozen=True)
+class CitationRow:
+    cited_symbol: str
+    cited_lookup: str
+
+
+@dataclass(frozen=True)
+class LetterSurroundings:
+    """The small lists around a letter, read in one statement (letter_surroundings)."""
+
+    agenda_items: list[AgendaItem]
+    signatories: list[PersonRow]
+    citations: list[CitationRow]
+
+
+def letter_surroundings(letter_id: int) -> LetterSurroundings:
+    """The letter's agenda items (masthead order), signatories and cited symbols: one
+    statement of three small index look-ups instead of three ORM queries."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT"
+            " (SELECT json_agg(json_build_object('id', a.id, 'ga_session', a.ga_session,"
+            "   'number', a.number, 'sub_item', a.sub_item, 'titles', a.titles,"
+            "   'topic_id', a.topic_id) ORDER BY la.position, la.id)"
+            "  FROM archive_letteragendaitem la JOIN archive_agendaitem a"
+            "  ON a.id = la.agenda_item_id WHERE la.letter_id = %s),"
+            " (SELECT json_agg(json_build_object('name', s.name, 'role', s.role,"
+            "   'annex_order', s.annex_order) ORDER BY s.position, s.id)"
+            "  FROM archive_signatory s WHERE s.letter_id = %s),"
+            " (SELECT json_agg(json_build_object('cited_symbol', c.cited_symbol,"
+            "   'cited_lookup', c.cited_lookup) ORDER BY c.id)"
+            "  FROM archive_lettercitation c WHERE c.letter_id = %s)",
+            [letter_id] * 3,
+        )
+        items, people, citations = (_json(value) for value in cursor.fetchone())
+    return LetterSurroundings(
+        agenda_items=[AgendaItem(**row) for row in items],
+        signatories=[PersonRow(**row) for row in people],
+        citations=[CitationRow(**row) for row in citations],
+    )
+
+
+def _json(value) -> list:
+    if isinstance(value, str):
+        return json.loads(value)
+    return value or []
 
 
 def letter_page_context(request, letter: Letter) -> dict:
     """The letter page's context for a letter loaded through `for_letter_page`: a constant
-    number of queries (annexes, claims, related letters and their symbols, cited letters and
-    their symbols), each served by an index whatever the archive's size."""
+    number of queries (its surroundings, annexes, claims, related letters and their symbols,
+    cited letters and their symbols), each served by an index whatever the archive's size."""
     text = choose_text(letter, request.GET.get("lang"))
+    surroundings = letter_surroundings(letter.pk)
     annexes = list(text.annexes.all()) if text else []
     claims = list(
         IncidentClaim.objects.filter(letter_text=text).exclude(
@@ -95,9 +144,8 @@ def letter_page_context(request, letter: Letter) -> dict:
         (annex, mark_claims(annex.text, [c for c in claims if c.annex_id == annex.pk]))
         for annex in annexes
     ]
-    agenda_links = list(letter.agenda_links.all())
     language = text.language if text else "en"
-    agenda_items = [(link.agenda_item, link.agenda_item.title(language)) for link in agenda_links]
+    items = surroundings.agenda_items
     return {
         "letter": letter,
         "text": text,
@@ -105,10 +153,10 @@ def letter_page_context(request, letter: Letter) -> dict:
         "body_segments": mark_claims(text.body, body_claims) if text else [],
         "annex_sections": annex_sections,
         "claims": claims,
-        "agenda_items": agenda_items,
-        "signatories": list(letter.signatories.all()),
-        "related_letters": related_letters(letter, [link.agenda_item_id for link in agenda_links]),
-        "citations": cited_letters(letter),
+        "agenda_items": [(item, item.title(language)) for item in items],
+        "signatories": surroundings.signatories,
+        "related_letters": related_letters(letter, [item.pk for item in items]),
+        "citations": cited_letters(surroundings.citations),
     }
 
 
@@ -126,10 +174,9 @@ def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[Letter]:
     )
 
 
-def cited_letters(letter: Letter) -> list[tuple[str, Letter | None]]:
-    """Each symbol the letter cites, with the cited letter when the archive holds it. Uses the
-    citations prefetched by `for_letter_page`; two queries when the letter cites any."""
-    citations = list(letter.citations.all())
+def cited_letters(citations: list[CitationRow]) -> list[tuple[str, Letter | None]]:
+    """Each symbol cited, with the cited letter when the archive holds it (two queries when
+    the letter cites any: the letters by symbol, their symbols)."""
     if not citations:
         return []
     found = {}
