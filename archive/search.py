@@ -36,13 +36,14 @@ from datetime import date
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Left
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from archive.filters import LetterFilter, active_filters, agenda_param
-from archive.models import LANGUAGES, Letter
+from archive.models import LANGUAGES, Letter, LetterText
 from archive.search_vector import FALLBACK_SEARCH_CONFIG, SEARCH_CONFIGS, config_case_sql
 
 CANDIDATE_LIMIT = 5_000
@@ -52,6 +53,11 @@ PHRASE_CHECK_ALL = 300
 PER_PAGE = 20
 FACET_VALUES_SHOWN = 300
 SNIPPET_SOURCE_CHARS = 6_000
+# The headline is made from this much text around the first place a query word's stem
+# appears (ts_headline parses all it is given: about 1 ms per 6 000 characters).
+SNIPPET_WINDOW_CHARS = 1_200
+SNIPPET_WINDOW_BEFORE = 200
+PLAIN_EXCERPT_CHARS = 600
 NAME_SIMILARITY = 0.45
 STATEMENT_TIMEOUT_MS = 10_000
 # Start/stop markers ts_headline puts around hits; replaced by <mark> after escaping the text.
@@ -678,12 +684,18 @@ def _estimate(
 
 
 def _hydrate(raw_hits: list[dict], query: str) -> list[Hit]:
-    """Letters for the hits (2 queries), then snippets for their texts (2 more with a query)."""
+    """Letters for the hits (3 queries), then snippets for their texts (2 more with a query).
+
+    The texts are loaded without their long columns (body, full text, vectors: TOASTed, a few
+    KB each); the opening of the body is enough for a hit without a highlighted snippet."""
     letter_ids = [h["letter_id"] for h in raw_hits]
+    texts = LetterText.objects.only("id", "letter", "language", "title").annotate(
+        opening=Left("body", PLAIN_EXCERPT_CHARS)
+    )
     letters = (
         visible_letters()
         .select_related("sender_state")
-        .prefetch_related("symbols", "texts")
+        .prefetch_related("symbols", Prefetch("texts", queryset=texts))
         .in_bulk(letter_ids)
     )
     chosen: dict[int, int | None] = {}
@@ -725,7 +737,7 @@ def _preferred_text_id(letter: Letter) -> int | None:
 def _plain_excerpt(text) -> SafeString:
     if text is None:
         return mark_safe("")
-    words = (text.body or "").split()
+    words = (text.opening or "").split()
     excerpt = " ".join(words[:40]) + (" …" if len(words) > 40 else "")
     return escape(excerpt)
 
@@ -738,10 +750,27 @@ def _snippets(query: str, text_ids: list[int]) -> dict[int, tuple[SafeString, An
     config = config_case_sql("t.language")
     found: dict[int, tuple[SafeString, AnnexRef | None]] = {}
     with connection.cursor() as cursor:
+        # The window starts a little before the first place one of the query's stems occurs
+        # (accents and case folded); when the window holds no hit after all (a stem found
+        # inside another word), the headline is made from the whole excerpt.
         cursor.execute(
-            f"SELECT t.id, ts_headline({config}, left(t.body, {SNIPPET_SOURCE_CHARS}),"
-            f" ({TSQUERY_SQL}), %s) FROM archive_lettertext t WHERE t.id = ANY(%s)",
-            [query] * TSQUERY_PARAMS + [HEADLINE_OPTIONS, text_ids],
+            f"WITH q AS (SELECT ({TSQUERY_SQL}) AS q),"
+            " stems AS (SELECT array_agg(DISTINCT replace(m[1], '''''', '''')) AS words"
+            " FROM q, regexp_matches(q.q::text, '''((?:[^'']|'''')+)''', 'g') m)"
+            " SELECT t.id, CASE WHEN strpos(w.headline, %s) > 0 THEN w.headline"
+            f" ELSE ts_headline({config}, s.source, q.q, %s) END"
+            " FROM archive_lettertext t CROSS JOIN q CROSS JOIN stems,"
+            f" LATERAL (SELECT left(t.body, {SNIPPET_SOURCE_CHARS}) AS source) s,"
+            # A stem's last letter is often not the word's (policy -> 'polici').
+            " LATERAL (SELECT min(nullif(strpos(f.folded,"
+            "  left(word, greatest(4, length(word) - 1))), 0)) AS first"
+            "  FROM (SELECT lower(unaccent(s.source)) AS folded) f,"
+            "  unnest(stems.words) word) p,"
+            f" LATERAL (SELECT CASE WHEN p.first IS NOT NULL THEN ts_headline({config},"
+            f"  substr(s.source, greatest(1, p.first - {SNIPPET_WINDOW_BEFORE}),"
+            f"  {SNIPPET_WINDOW_CHARS}), q.q, %s) END AS headline) w"
+            " WHERE t.id = ANY(%s)",
+            [query] * TSQUERY_PARAMS + [_START, HEADLINE_OPTIONS, HEADLINE_OPTIONS, text_ids],
         )
         for text_id, headline in cursor.fetchall():
             if _START in (headline or ""):
