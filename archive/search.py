@@ -76,6 +76,16 @@ TSQUERY_SQL = " || ".join(
     for config in [*SEARCH_CONFIGS.values(), FALLBACK_SEARCH_CONFIG]
 )
 TSQUERY_PARAMS = len(SEARCH_CONFIGS) + 1
+# Ranking a text needs only its own language's query (a third of the work of the OR-ed one
+# for ts_rank); takes TSQUERY_PARAMS parameters too.
+RANK_TSQUERY_SQL = (
+    "(CASE t.language "
+    + " ".join(
+        f"WHEN '{code}' THEN websearch_to_tsquery('{config}', %s)"
+        for code, config in SEARCH_CONFIGS.items()
+    )
+    + f" ELSE websearch_to_tsquery('{FALLBACK_SEARCH_CONFIG}', %s) END)"
+)
 
 
 class InvalidSearch(ValueError):
@@ -418,7 +428,8 @@ def _search_statement(
         opening_sql, opening_params = f", t.rank_vector @@ {tsquery} AS opening_hit", tsquery_params
     select = (
         f"SELECT t.id AS text_id, t.letter_id, t.language,"
-        f" ts_rank(t.rank_vector, {tsquery}) AS rank{opening_sql} FROM archive_lettertext t"
+        f" ts_rank(t.rank_vector, {RANK_TSQUERY_SQL}) AS rank{opening_sql}"
+        " FROM archive_lettertext t"
     )
     select_params = tsquery_params + opening_params
     text_matched = f"{select} WHERE t.search_vector @@ {match_query}{conditions}"
@@ -647,10 +658,11 @@ def _page_statement(
 _FACETS_SQL = f"""
 'agenda', (SELECT json_agg(f) FROM (
     SELECT a.id, a.ga_session, a.number, a.sub_item,
-        coalesce(a.titles->>'en', a.titles->>'fr', a.titles->>'es') AS title, count(*) AS n
-    FROM letters JOIN archive_letteragendaitem la ON la.letter_id = letters.letter_id
-    JOIN archive_agendaitem a ON a.id = la.agenda_item_id
-    GROUP BY a.id ORDER BY n DESC, a.ga_session DESC, a.number LIMIT {FACET_VALUES_SHOWN}) f),
+        coalesce(a.titles->>'en', a.titles->>'fr', a.titles->>'es') AS title, counted.n
+    FROM (SELECT la.agenda_item_id, count(*) AS n FROM letters
+        JOIN archive_letteragendaitem la ON la.letter_id = letters.letter_id GROUP BY 1) counted
+    JOIN archive_agendaitem a ON a.id = counted.agenda_item_id
+    ORDER BY counted.n DESC, a.ga_session DESC, a.number LIMIT {FACET_VALUES_SHOWN}) f),
 'state', (SELECT json_agg(f) FROM (
     SELECT m.iso3, m.short_en, count(*) AS n FROM letters
     JOIN archive_memberstate m ON m.id = letters.sender_state_id
@@ -659,7 +671,8 @@ _FACETS_SQL = f"""
     SELECT extract(year FROM ddate)::int AS year, count(*) AS n FROM letters
     WHERE ddate IS NOT NULL GROUP BY 1 ORDER BY 1 DESC) f),
 'language', (SELECT json_agg(f) FROM (
-    SELECT language, count(DISTINCT letter_id) AS n FROM cand GROUP BY 1 ORDER BY n DESC) f),
+    SELECT language, count(*) AS n FROM (SELECT language, letter_id FROM cand GROUP BY 1, 2) v
+    GROUP BY 1 ORDER BY n DESC) f),
 'type', (SELECT json_agg(f) FROM (
     SELECT doc_type, count(*) AS n FROM letters GROUP BY 1 ORDER BY n DESC) f)
 """
