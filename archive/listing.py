@@ -228,14 +228,22 @@ def newest_under_items(
     items: list[int] | QuerySet, *, offset: int, limit: int, excluding: int | None = None
 ) -> QuerySet:
     """The visible letters under any of `items` (agenda item ids, or a queryset of their
-    pks), newest first, `limit` of them from `offset`; `excluding` one letter. One query.
+    pks), newest first, `limit` of them from `offset`; `excluding` one letter. One query."""
+    if not isinstance(items, QuerySet) and not items:
+        return visible_letters().none()
+    sql, params = newest_under_items_sql(items, offset=offset, limit=limit, excluding=excluding)
+    return ordered(visible_letters().filter(pk__in=RawSQL(sql, params)), "newest")
+
+
+def newest_under_items_sql(
+    items: list[int] | QuerySet, *, offset: int, limit: int, excluding: int | None = None
+) -> tuple[str, list]:
+    """SQL and parameters selecting the ids of `newest_under_items` (`letter_id`).
 
     Each item's first offset + limit letters come from the index agenda_item_newest (never
     more than that many entries per item), then the union is ordered: the letters of the
     page are among them, since any letter above one of them under the same item is above it
     in the whole list too."""
-    if not isinstance(items, QuerySet) and not items:
-        return visible_letters().none()
     items_sql, items_params = _items_sql(items)
     visible_sql, visible_params = _visible_link_sql()
     excluding_sql = " AND la.letter_id <> %s" if excluding is not None else ""
@@ -251,7 +259,7 @@ def newest_under_items(
         ") letters ORDER BY distribution_date DESC NULLS LAST, letter_id DESC OFFSET %s LIMIT %s"
     )
     params = [*items_params, *visible_params, *excluding_params, offset + limit, offset, limit]
-    return ordered(visible_letters().filter(pk__in=RawSQL(sql, params)), "newest")
+    return sql, params
 
 
 def _count(letters: QuerySet, exact: bool) -> tuple[int, bool, int]:

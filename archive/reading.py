@@ -1,6 +1,7 @@
 """What the letter page shows: the chosen language version, its text with the quoted claims
 marked where they stand, and the letters around it. A constant number of queries."""
 
+# ruff: noqa: S608 - SQL assembled from constants and SQL Django compiled; values are parameters.
 from __future__ import annotations
 
 import json
@@ -12,11 +13,12 @@ from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from archive.listing import newest_under_items, symbols_in_order
+from archive.listing import newest_under_items_sql, symbols_in_order
 from archive.models import AgendaItem, IncidentClaim, Letter, LetterText
 from archive.search import visible_letters
 
@@ -92,14 +94,21 @@ class LetterSurroundings:
     agenda_items: list[AgendaItem]
     signatories: list[PersonRow]
     citations: list[CitationRow]
+    # Whether the version shown has annexes, claims not rejected: read them only then.
+    has_annexes: bool = False
+    has_claims: bool = False
 
 
-def letter_surroundings(letter_id: int) -> LetterSurroundings:
-    """The letter's agenda items (masthead order), signatories and cited symbols: one
-    statement of three small index look-ups instead of three ORM queries."""
+def letter_surroundings(letter_id: int, text_id: int | None = None) -> LetterSurroundings:
+    """The letter's agenda items (masthead order), signatories and cited symbols, and
+    whether its version `text_id` has annexes and claims: one statement of small index
+    look-ups instead of up to five ORM queries."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT"
+            " EXISTS (SELECT 1 FROM archive_annex a WHERE a.letter_text_id = %s),"
+            " EXISTS (SELECT 1 FROM archive_incidentclaim c WHERE c.letter_text_id = %s"
+            "  AND c.review_status <> %s),"
             " (SELECT json_agg(json_build_object('id', a.id, 'ga_session', a.ga_session,"
             "   'number', a.number, 'sub_item', a.sub_item, 'titles', a.titles,"
             "   'topic_id', a.topic_id) ORDER BY la.position, la.id)"
@@ -111,13 +120,16 @@ def letter_surroundings(letter_id: int) -> LetterSurroundings:
             " (SELECT json_agg(json_build_object('cited_symbol', c.cited_symbol,"
             "   'cited_lookup', c.cited_lookup) ORDER BY c.id)"
             "  FROM archive_lettercitation c WHERE c.letter_id = %s)",
-            [letter_id] * 3,
+            [text_id, text_id, IncidentClaim.Review.REJECTED, *[letter_id] * 3],
         )
-        items, people, citations = (_json(value) for value in cursor.fetchone())
+        has_annexes, has_claims, *lists = cursor.fetchone()
+        items, people, citations = (_json(value) for value in lists)
     return LetterSurroundings(
         agenda_items=[AgendaItem(**row) for row in items],
         signatories=[PersonRow(**row) for row in people],
         citations=[CitationRow(**row) for row in citations],
+        has_annexes=has_annexes,
+        has_claims=has_claims,
     )
 
 
@@ -128,17 +140,18 @@ def _json(value) -> list:
 
 
 def letter_page_context(request, letter: Letter) -> dict:
-    """The letter page's context for a letter loaded through `for_letter_page`: a constant
-    number of queries (its surroundings, annexes, claims, related letters and their symbols,
-    cited letters and their symbols), each served by an index whatever the archive's size."""
+    """The letter page's context for a letter loaded through `for_letter_page`: at most six
+    queries (its surroundings, annexes and claims when it has any, the related letters, the
+    cited letters and their symbols when it cites any), each served by an index whatever the
+    archive's size."""
     text = choose_text(letter, request.GET.get("lang"))
-    surroundings = letter_surroundings(letter.pk)
-    annexes = list(text.annexes.all()) if text else []
+    surroundings = letter_surroundings(letter.pk, text.pk if text else None)
+    annexes = list(text.annexes.all()) if surroundings.has_annexes else []
     claims = list(
         IncidentClaim.objects.filter(letter_text=text).exclude(
             review_status=IncidentClaim.Review.REJECTED
         )
-        if text
+        if surroundings.has_claims
         else []
     )
     body_claims = [c for c in claims if c.annex_id is None]
@@ -162,18 +175,51 @@ def letter_page_context(request, letter: Letter) -> dict:
     }
 
 
-def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[Letter]:
-    """Other letters under the same agenda items, newest first: at most
-    RELATED_LETTERS_SHOWN index entries per item (archive.listing.newest_under_items)."""
+@dataclass(frozen=True)
+class LetterRow:
+    """A letter as a row of a list shows it (archive/includes/_letter_row.html): what the
+    template reads of a Letter, with the same meaning (see Letter.__str__ and
+    get_absolute_url), read in one statement with its symbols and sender."""
+
+    pk: int
+    symbols: list[str]
+    distribution_date: date | None
+    doc_type: str
+    sender_state: str
+    sender_state_printed: str
+
+    def __str__(self) -> str:
+        return "–".join(self.symbols) or _("Letter %(id)s (symbol unknown)") % {"id": self.pk}
+
+    def get_absolute_url(self) -> str:
+        if self.symbols:
+            return reverse("letter_by_symbol", args=[self.symbols[0]])
+        return reverse("letter_by_id", args=[self.pk])
+
+    def get_doc_type_display(self) -> str:
+        return str(dict(Letter.DocType.choices).get(self.doc_type, self.doc_type))
+
+
+def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[LetterRow]:
+    """Other letters under the same agenda items, newest first, in one statement: at most
+    RELATED_LETTERS_SHOWN index entries per item (archive.listing.newest_under_items_sql),
+    then those letters with their symbols and sender state."""
     if not agenda_item_ids:
         return []
-    return list(
-        newest_under_items(
-            agenda_item_ids, offset=0, limit=RELATED_LETTERS_SHOWN, excluding=letter.pk
-        )
-        .select_related("sender_state")
-        .prefetch_related(symbols_in_order())
+    ids_sql, params = newest_under_items_sql(
+        agenda_item_ids, offset=0, limit=RELATED_LETTERS_SHOWN, excluding=letter.pk
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT l.id, coalesce((SELECT array_agg(s.symbol ORDER BY s.position)"
+            "  FROM archive_lettersymbol s WHERE s.letter_id = l.id), '{}'),"
+            " l.distribution_date, l.doc_type, coalesce(m.short_en, ''), l.sender_state_printed"
+            " FROM archive_letter l LEFT JOIN archive_memberstate m ON m.id = l.sender_state_id"
+            f" WHERE l.id IN ({ids_sql})"
+            " ORDER BY l.distribution_date DESC NULLS LAST, l.id DESC",
+            params,
+        )
+        return [LetterRow(*row) for row in cursor.fetchall()]
 
 
 def cited_letters(citations: list[CitationRow]) -> list[tuple[str, Letter | None]]:
