@@ -84,10 +84,10 @@ def test_facet_filter_script_is_served_locally(client, db):
 @pytest.mark.parametrize(
     ("url", "limit"),
     [
-        ("/", 8),
-        ("/?agenda=75-40&state=AZE", 10),
+        ("/", 4),
+        ("/?agenda=75-40&state=AZE", 6),
         ("/agenda/", 2),
-        ("/agenda/75/", 9),
+        ("/agenda/75/", 5),
         ("/agenda/75/40/", 6),
         ("/states/PSE/", 6),
     ],
