@@ -55,7 +55,7 @@ FACET_VALUES_SHOWN = 300
 SNIPPET_SOURCE_CHARS = 6_000
 # The headline is made from this much text around the first place a query word's stem
 # appears (ts_headline parses all it is given: about 1 ms per 6 000 characters).
-SNIPPET_WINDOW_CHARS = 1_200
+SNIPPET_WINDOW_CHARS = 900
 SNIPPET_WINDOW_BEFORE = 200
 PLAIN_EXCERPT_CHARS = 600
 NAME_SIMILARITY = 0.45
@@ -755,6 +755,18 @@ def _plain_excerpt(text) -> SafeString:
     return escape(excerpt)
 
 
+# The query's lexemes OR-ed, for headlines: ts_headline with fragments shows only a "cover"
+# holding the whole query, so `mine explosion civilians` would highlight nothing in a window
+# or excerpt lacking one of the words. Also the lexemes themselves, to place the window.
+_HIGHLIGHT_CTES = (
+    f"q AS (SELECT ({TSQUERY_SQL}) AS q),"
+    " stems AS (SELECT array_agg(DISTINCT replace(m[1], '''''', '''')) AS words"
+    " FROM q, regexp_matches(q.q::text, '''((?:[^'']|'''')+)''', 'g') m),"
+    " hq AS (SELECT array_to_string(ARRAY(SELECT '''' || replace(w, '''', '''''') || ''''"
+    " FROM unnest(stems.words) w), ' | ')::tsquery AS hq FROM stems)"
+)
+
+
 def _snippets(query: str, text_ids: list[int]) -> dict[int, tuple[SafeString, AnnexRef | None]]:
     """Headlines from a bounded excerpt: the body when it holds a hit, else the first annex
     that does (named in the result)."""
@@ -767,21 +779,22 @@ def _snippets(query: str, text_ids: list[int]) -> dict[int, tuple[SafeString, An
         # (accents and case folded); when the window holds no hit after all (a stem found
         # inside another word), the headline is made from the whole excerpt.
         cursor.execute(
-            f"WITH q AS (SELECT ({TSQUERY_SQL}) AS q),"
-            " stems AS (SELECT array_agg(DISTINCT replace(m[1], '''''', '''')) AS words"
-            " FROM q, regexp_matches(q.q::text, '''((?:[^'']|'''')+)''', 'g') m)"
+            f"WITH {_HIGHLIGHT_CTES}"
             " SELECT t.id, CASE WHEN strpos(w.headline, %s) > 0 THEN w.headline"
-            f" ELSE ts_headline({config}, s.source, q.q, %s) END"
-            " FROM archive_lettertext t CROSS JOIN q CROSS JOIN stems,"
+            f" ELSE ts_headline({config}, s.source, hq.hq, %s) END"
+            " FROM archive_lettertext t CROSS JOIN hq CROSS JOIN stems,"
             f" LATERAL (SELECT left(t.body, {SNIPPET_SOURCE_CHARS}) AS source) s,"
-            # A stem's last letter is often not the word's (policy -> 'polici').
-            " LATERAL (SELECT min(nullif(strpos(f.folded,"
-            "  left(word, greatest(4, length(word) - 1))), 0)) AS first"
-            "  FROM (SELECT lower(unaccent(s.source)) AS folded) f,"
-            "  unnest(stems.words) word) p,"
+            # OFFSET 0 folds the text once, not once for every stem looked for.
+            " LATERAL (SELECT lower(unaccent(s.source)) AS folded OFFSET 0) f,"
+            # A stem's last letter is often not the word's (policy -> 'polici'); stems of
+            # five letters or more come first, shorter ones are found inside other words.
+            " LATERAL (SELECT coalesce(min(nullif(strpos(f.folded,"
+            "  left(word, length(word) - 1)), 0)) FILTER (WHERE length(word) >= 5),"
+            "  min(nullif(strpos(f.folded, word), 0))) AS first"
+            "  FROM unnest(stems.words) word) p,"
             f" LATERAL (SELECT CASE WHEN p.first IS NOT NULL THEN ts_headline({config},"
             f"  substr(s.source, greatest(1, p.first - {SNIPPET_WINDOW_BEFORE}),"
-            f"  {SNIPPET_WINDOW_CHARS}), q.q, %s) END AS headline) w"
+            f"  {SNIPPET_WINDOW_CHARS}), hq.hq, %s) END AS headline) w"
             " WHERE t.id = ANY(%s)",
             [query] * TSQUERY_PARAMS + [_START, HEADLINE_OPTIONS, HEADLINE_OPTIONS, text_ids],
         )
@@ -792,12 +805,14 @@ def _snippets(query: str, text_ids: list[int]) -> dict[int, tuple[SafeString, An
         if missing:
             excerpt = f"left(a.text, {SNIPPET_SOURCE_CHARS})"
             cursor.execute(
-                'SELECT DISTINCT ON (a.letter_text_id) a.letter_text_id, a."order", a.title,'
-                f" ts_headline({config}, {excerpt}, ({TSQUERY_SQL}), %s)"
+                f"WITH {_HIGHLIGHT_CTES}"
+                ' SELECT DISTINCT ON (a.letter_text_id) a.letter_text_id, a."order", a.title,'
+                f" ts_headline({config}, {excerpt}, hq.hq, %s)"
                 " FROM archive_annex a JOIN archive_lettertext t ON t.id = a.letter_text_id"
-                f" WHERE a.letter_text_id = ANY(%s) AND to_tsvector({config}, {excerpt})"
-                f' @@ ({TSQUERY_SQL}) ORDER BY a.letter_text_id, a."order"',
-                [query] * TSQUERY_PARAMS + [HEADLINE_OPTIONS, missing] + [query] * TSQUERY_PARAMS,
+                " CROSS JOIN hq WHERE a.letter_text_id = ANY(%s)"
+                f" AND to_tsvector({config}, {excerpt}) @@ hq.hq"
+                ' ORDER BY a.letter_text_id, a."order"',
+                [query] * TSQUERY_PARAMS + [HEADLINE_OPTIONS, missing],
             )
             for text_id, order, title, headline in cursor.fetchall():
                 found[text_id] = (_marked(headline), AnnexRef(order, title))
