@@ -390,13 +390,14 @@ class Histogram:
 
 def month_histogram(letters) -> Histogram | None:
     """Letters per month (per year when they span more than ten years), every month of the
-    span drawn, empty ones too, so gaps show. One GROUP BY query."""
+    span drawn, empty ones too, so gaps show. One GROUP BY query. `letters` is a queryset of
+    letters, or of one agenda item's links (they carry their letter's distribution date)."""
     rows = (
         letters.order_by()
         .exclude(distribution_date=None)
         .annotate(month=TruncMonth("distribution_date"))
         .values("month")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     counts = {row["month"]: row["n"] for row in rows}
     if not counts:

@@ -7,7 +7,14 @@ from django.utils.translation import gettext as _
 
 from archive.filters import LetterFilter, active_filters
 from archive.listing import list_letters, list_letters_under_items, list_queryset
-from archive.models import AgendaItem, IncidentClaim, LetterSymbol, MemberState, Topic
+from archive.models import (
+    AgendaItem,
+    IncidentClaim,
+    LetterAgendaItem,
+    LetterSymbol,
+    MemberState,
+    Topic,
+)
 from archive.parsing.symbols import split_symbols
 from archive.reading import (
     facet_links,
@@ -190,7 +197,11 @@ def agenda_item_detail(request, session, item):
         number=number,
         sub_item=sub_item,
     )
-    letters = visible_letters().filter(agenda_links__agenda_item=agenda_item)
+    # The item's links carry their letter's date: the histogram reads the index alone.
+    links = LetterAgendaItem.objects.filter(
+        agenda_item=agenda_item,
+        letter__in=visible_letters(),
+    )
     results = list_letters_under_items(
         [agenda_item.pk], page=_page_number(request), exact=request.GET.get("exact") == "1"
     )
@@ -199,7 +210,7 @@ def agenda_item_detail(request, session, item):
         "archive/agenda_item_detail.html",
         {
             "agenda_item": agenda_item,
-            "histogram": month_histogram(letters),
+            "histogram": month_histogram(links),
             "search_url": f"/search/?agenda={agenda_item.ga_session}-{item}",
             **_browse_results(request, results),
         },
