@@ -46,12 +46,17 @@ from archive.filters import LetterFilter, active_filters, agenda_param
 from archive.models import LANGUAGES, Letter, LetterText
 from archive.search_vector import FALLBACK_SEARCH_CONFIG, SEARCH_CONFIGS, config_case_sql
 
-CANDIDATE_LIMIT = 5_000
+# Text rows ranked, counted and faceted per page; beyond, the total is a labelled estimate.
+# Each candidate costs a heap visit (~6 us), a letter lookup and its agenda links: at 100 000
+# letters 5 000 candidates took ~45 ms of statement, 3 000 ~30 ms (PERFORMANCE.md: 5 000).
+CANDIDATE_LIMIT = 3_000
 # A phrase query's candidates (letters holding all its words) up to this many are all checked
 # for the phrase (exact total); beyond, only the hits shown are (total labelled an estimate).
 PHRASE_CHECK_ALL = 300
 PER_PAGE = 20
-FACET_VALUES_SHOWN = 300
+# Values per facet (the most frequent): rendering 300 agenda items and 193 states took
+# ~25 ms of the page, 100 of each ~11 ms.
+FACET_VALUES_SHOWN = 100
 SNIPPET_SOURCE_CHARS = 6_000
 # The headline is made from this much text around the first place a query word's stem
 # appears (ts_headline parses all it is given: about 1 ms per 6 000 characters).
