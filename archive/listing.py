@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection
 from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
@@ -87,7 +88,12 @@ def list_letters(
     items = _only_agenda_items(filterset)
     if items is not None and sort == "newest":
         return list_letters_under_items(items, page=page, per_page=per_page, exact=exact)
-    counter = (lambda: _count_under_items(items, exact)) if items is not None else None
+    if items is not None:
+        counter = partial(_count_under_items, items, exact)
+    elif not active_filters(filterset):
+        counter = partial(_count_all, filterset.qs, exact)
+    else:
+        counter = None
     return list_queryset(
         filterset.qs, sort=sort, page=page, per_page=per_page, exact=exact, counter=counter
     )
@@ -272,6 +278,16 @@ def _count(letters: QuerySet, exact: bool) -> tuple[int, bool, int]:
     if counted <= COUNT_EXACT_UP_TO:
         return counted, True, counted
     return max(estimate_rows(plain), counted), False, counted
+
+
+def _count_all(letters: QuerySet, exact: bool) -> tuple[int, bool, int]:
+    """The whole archive: the planner's estimate (from pg_class statistics) is close, so it
+    is read first and the letters are counted only when there are few of them."""
+    if not exact:
+        estimate = estimate_rows(letters.order_by().values("pk"))
+        if estimate > 2 * COUNT_EXACT_UP_TO:
+            return estimate, False, 0
+    return _count(letters, exact)
 
 
 def estimate_rows(letters: QuerySet) -> int:
