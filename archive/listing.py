@@ -210,24 +210,31 @@ def _visible_link_sql() -> tuple[str, list]:
 
 
 def _count_under_items(items: list[int] | QuerySet, exact: bool) -> tuple[int, bool, int]:
-    """Letters under the items, counted from the index on (agenda_item, letter): exact up to
-    COUNT_EXACT_UP_TO links read, else the planner's estimate of the links."""
+    """Letters under the items, from the index on (agenda_item, letter): the links are read
+    (at most COUNT_EXACT_UP_TO + 1, index only), and when they are that few their visible
+    letters are counted exactly; else the total is the planner's estimate of the links (the
+    visibility check, one probe of archive_letter per link, is paid only for exact counts)."""
     items_sql, items_params = _items_sql(items)
     visible_sql, visible_params = _visible_link_sql()
     links = (
         f"SELECT la.letter_id FROM {items_sql} JOIN archive_letteragendaitem la"
-        f" ON la.agenda_item_id = item.id WHERE {visible_sql}"
+        " ON la.agenda_item_id = item.id"
     )
-    params = [*items_params, *visible_params]
     bound = "" if exact else f" LIMIT {COUNT_EXACT_UP_TO + 1}"
     with connection.cursor() as cursor:
+        # An uncorrelated subquery runs only when used: the visible letters are counted
+        # only when the links were few (or an exact count was asked for).
         cursor.execute(
-            f"SELECT count(*), count(DISTINCT letter_id) FROM ({links}{bound}) links", params
+            f"WITH links AS MATERIALIZED ({links}{bound})"
+            " SELECT read, CASE WHEN read <= %s THEN (SELECT count(DISTINCT la.letter_id)"
+            f" FROM links la WHERE {visible_sql}) END"
+            " FROM (SELECT count(*) AS read FROM links) counted",
+            [*items_params, 2**62 if exact else COUNT_EXACT_UP_TO, *visible_params],
         )
         read, letters = cursor.fetchone()
-        if exact or read <= COUNT_EXACT_UP_TO:
+        if letters is not None:
             return letters, True, letters
-        return max(_plan_rows(cursor, links, params), letters), False, letters
+        return max(_plan_rows(cursor, links, items_params), read), False, read
 
 
 def newest_under_items(
