@@ -190,3 +190,68 @@ def test_date_sort_beyond_the_candidate_limit_orders_every_match(db, monkeypatch
     monkeypatch.setattr("archive.search.CANDIDATE_LIMIT", 2)
     capped = [h.letter for h in search_letters("united", sort="oldest").hits]
     assert capped == everything
+
+
+@pytest.fixture
+def phrase_letters(db):
+    """One letter with the phrase, one with both words apart (clearly synthetic)."""
+    filler = "The Permanent Mission presents its compliments. " * 3
+    together = make_letter("A/79/911", title="Letter", body=f"{filler} The {WORD} deposits grew.")
+    apart = make_letter(
+        "A/79/912", title="Letter", body=f"The deposits were counted. {filler} The {WORD} left."
+    )
+    return together, apart
+
+
+def test_phrase_total_is_exact_when_few_letters_hold_its_words(phrase_letters):
+    together, _apart = phrase_letters
+    with override_settings(ARCHIVE_SHOW_SYNTHETIC=True):
+        page = search_letters(f'"{WORD} deposits"')
+    assert [h.letter for h in page.hits] == [together]
+    assert page.total == 1 and page.total_is_exact
+
+
+def test_phrase_beyond_the_check_limit_shows_only_phrase_hits_with_an_estimate(
+    phrase_letters, monkeypatch
+):
+    together, _apart = phrase_letters
+    monkeypatch.setattr("archive.search.PHRASE_CHECK_ALL", 0)
+    with override_settings(ARCHIVE_SHOW_SYNTHETIC=True):
+        page = search_letters(f'"{WORD} deposits"')
+        exact = search_letters(f'"{WORD} deposits"', exact=True)
+    # Only the letter with the words side by side is shown; the total counts every letter
+    # holding both words, so it is an upper bound and labelled an estimate.
+    assert [h.letter for h in page.hits] == [together]
+    assert not page.total_is_exact and page.total == 2
+    assert exact.total_is_exact and exact.total == 1
+
+
+def test_negated_phrase_is_not_loosened(phrase_letters, monkeypatch):
+    # AND-ing the words of a phrase that must be absent would drop letters: such a query
+    # is matched as typed, and its total stays exact even past the check limit.
+    monkeypatch.setattr("archive.search.PHRASE_CHECK_ALL", 0)
+    query = f'{WORD} -"{WORD} deposits"'
+    with override_settings(ARCHIVE_SHOW_SYNTHETIC=True):
+        page = search_letters(query)
+        exact = search_letters(query, exact=True)
+    assert page.total_is_exact
+    assert [h.letter for h in page.hits] == [h.letter for h in exact.hits]
+
+
+def test_a_lowercase_name_still_finds_its_transliteration_variant(db, french_letter):
+    # Not typed like a name, so the name branch runs only because the text finds nothing.
+    assert french_letter in [h.letter for h in search_letters("bairamov").hits]
+
+
+def test_snippet_marks_each_word_of_an_and_query(db):
+    # The second word lies beyond the excerpt headlines are made from (6 000 characters):
+    # a headline needing every word of the query would mark nothing.
+    far = " ".join(["The delegation noted the report."] * 200)  # ~6 600 characters
+    with override_settings(ARCHIVE_SHOW_SYNTHETIC=True):
+        make_letter(
+            "A/79/913",
+            title="Letter",
+            body=f"{far[:1000]} The {WORD} case. {far} The quuxite case.",
+        )
+        (hit,) = search_letters(f"{WORD} quuxite").hits
+    assert f"<mark>{WORD}</mark>" in hit.snippet
