@@ -256,22 +256,53 @@ def newest_under_items_sql(
     Each item's first offset + limit letters come from the index agenda_item_newest (never
     more than that many entries per item), then the union is ordered: the letters of the
     page are among them, since any letter above one of them under the same item is above it
-    in the whole list too."""
+    in the whole list too.
+
+    Visibility is checked on the offset + limit letters kept, not on every entry read (one
+    probe of archive_letter each: most of the time of a topic's page, 80 items). Should one
+    of them be hidden, the same walk with the check inside gives the page instead."""
     items_sql, items_params = _items_sql(items)
     visible_sql, visible_params = _visible_link_sql()
     excluding_sql = " AND la.letter_id <> %s" if excluding is not None else ""
     excluding_params = [excluding] if excluding is not None else []
+
+    def newest(condition: str) -> str:
+        return (
+            "SELECT letter_id, distribution_date FROM ("
+            " SELECT per_item.letter_id, max(per_item.distribution_date) AS distribution_date"
+            f" FROM {items_sql} CROSS JOIN LATERAL ("
+            "  SELECT la.letter_id, la.distribution_date FROM archive_letteragendaitem la"
+            f"  WHERE la.agenda_item_id = item.id{condition}{excluding_sql}"
+            "  ORDER BY la.distribution_date DESC NULLS LAST, la.letter_id DESC LIMIT %s"
+            " ) per_item GROUP BY per_item.letter_id"
+            ") merged ORDER BY distribution_date DESC NULLS LAST, letter_id DESC"
+        )
+
+    kept = offset + limit
     sql = (
-        "SELECT letter_id FROM ("
-        " SELECT per_item.letter_id, max(per_item.distribution_date) AS distribution_date"
-        f" FROM {items_sql} CROSS JOIN LATERAL ("
-        "  SELECT la.letter_id, la.distribution_date FROM archive_letteragendaitem la"
-        f"  WHERE la.agenda_item_id = item.id AND {visible_sql}{excluding_sql}"
-        "  ORDER BY la.distribution_date DESC NULLS LAST, la.letter_id DESC LIMIT %s"
-        " ) per_item GROUP BY per_item.letter_id"
-        ") letters ORDER BY distribution_date DESC NULLS LAST, letter_id DESC OFFSET %s LIMIT %s"
+        f"WITH kept AS MATERIALIZED ({newest('')} LIMIT %s),"
+        f" all_visible AS (SELECT coalesce(bool_and({visible_sql}), true) AS yes FROM kept la)"
+        " SELECT letter_id FROM (SELECT letter_id FROM kept"
+        "  ORDER BY distribution_date DESC NULLS LAST, letter_id DESC OFFSET %s) fast"
+        " WHERE (SELECT yes FROM all_visible)"
+        " UNION ALL"
+        f" SELECT letter_id FROM ({newest(' AND ' + visible_sql)} OFFSET %s LIMIT %s) checked"
+        " WHERE NOT (SELECT yes FROM all_visible)"
     )
-    params = [*items_params, *visible_params, *excluding_params, offset + limit, offset, limit]
+    params = [
+        *items_params,
+        *excluding_params,
+        kept,
+        kept,
+        *visible_params,
+        offset,
+        *items_params,
+        *visible_params,
+        *excluding_params,
+        kept,
+        offset,
+        limit,
+    ]
     return sql, params
 
 

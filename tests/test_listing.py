@@ -151,3 +151,17 @@ def test_browse_page_query_counts(db, client, django_assert_max_num_queries, fre
         assert client.get(item.topic.get_absolute_url()).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(french_letter.get_absolute_url()).status_code == 200
+
+
+def test_a_hidden_letter_among_the_newest_does_not_shift_or_shorten_pages(
+    db, synthetic_letter, french_letter
+):
+    item = AgendaItem.objects.get(ga_session=75, number=40, sub_item="")
+    items = [item.pk, *AgendaItem.objects.filter(ga_session=80).values_list("pk", flat=True)]
+    expected = newest_first(
+        Letter.objects.public().filter(agenda_links__agenda_item__in=items).distinct()
+    )
+    assert len(expected) >= 3
+    pages = [list_letters_under_items(items, page=n, per_page=1) for n in range(1, 4)]
+    assert [p.hits[0].letter for p in pages] == expected[:3]
+    assert all(p.has_next for p in pages[:2])
