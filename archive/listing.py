@@ -33,6 +33,9 @@ from archive.search import PER_PAGE, Hit, SearchPage, build_filterset, visible_l
 # Counting stops here (index entries read: about a millisecond); beyond, the total is estimated.
 COUNT_EXACT_UP_TO = 2_000
 SORTS = ("newest", "oldest", "symbol")
+# Letters under agenda items: below this many index entries to read, each is checked for
+# visibility as it is read (newest_under_items_sql).
+CHECK_EVERY_ENTRY_UP_TO = 200
 
 
 @dataclass(frozen=True)
@@ -258,9 +261,10 @@ def newest_under_items_sql(
     page are among them, since any letter above one of them under the same item is above it
     in the whole list too.
 
-    Visibility is checked on the offset + limit letters kept, not on every entry read (one
-    probe of archive_letter each: most of the time of a topic's page, 80 items). Should one
-    of them be hidden, the same walk with the check inside gives the page instead."""
+    Past CHECK_EVERY_ENTRY_UP_TO entries, visibility is checked on the offset + limit letters
+    kept, not on every entry read (one probe of archive_letter each: most of the time of a
+    topic's page, 80 items). Should one of them be hidden, the same walk with the check
+    inside gives the page instead."""
     items_sql, items_params = _items_sql(items)
     visible_sql, visible_params = _visible_link_sql()
     excluding_sql = " AND la.letter_id <> %s" if excluding is not None else ""
@@ -279,6 +283,10 @@ def newest_under_items_sql(
         )
 
     kept = offset + limit
+    if not isinstance(items, QuerySet) and len(items) * kept <= CHECK_EVERY_ENTRY_UP_TO:
+        # Few entries to read: checking each is cheaper than planning the two walks below.
+        sql = f"SELECT letter_id FROM ({newest(' AND ' + visible_sql)} OFFSET %s LIMIT %s) page"
+        return sql, [*items_params, *visible_params, *excluding_params, kept, offset, limit]
     sql = (
         f"WITH kept AS MATERIALIZED ({newest('')} LIMIT %s),"
         f" all_visible AS (SELECT coalesce(bool_and({visible_sql}), true) AS yes FROM kept la)"

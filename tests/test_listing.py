@@ -153,9 +153,12 @@ def test_browse_page_query_counts(db, client, django_assert_max_num_queries, fre
         assert client.get(french_letter.get_absolute_url()).status_code == 200
 
 
+@pytest.mark.parametrize("check_every_entry_up_to", [0, 10_000])
 def test_a_hidden_letter_among_the_newest_does_not_shift_or_shorten_pages(
-    db, synthetic_letter, french_letter
+    db, synthetic_letter, french_letter, monkeypatch, check_every_entry_up_to
 ):
+    # Both walks: visibility checked after the walk (with its fallback), and on every entry.
+    monkeypatch.setattr(listing, "CHECK_EVERY_ENTRY_UP_TO", check_every_entry_up_to)
     item = AgendaItem.objects.get(ga_session=75, number=40, sub_item="")
     items = [item.pk, *AgendaItem.objects.filter(ga_session=80).values_list("pk", flat=True)]
     expected = newest_first(
