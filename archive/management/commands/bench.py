@@ -561,8 +561,9 @@ def _busiest_state():
 
 
 def _list_urls() -> list[str]:
-    """Filtered lists: the home list, agenda-item, topic and state pages, and the search page
-    without words but with filters (agenda item, state, date range)."""
+    """Filtered lists: the home list with filters (agenda item, state, date range; the list
+    page is `/`, the same filters as the search page without its facets), and the
+    agenda-item, topic and state pages."""
     from django.db.models import Count
 
     from archive.models import AgendaItem
@@ -580,19 +581,19 @@ def _list_urls() -> list[str]:
     for item in filter(None, [busiest, quiet]):
         urls.append(item.get_absolute_url())
         urls.append(
-            "/search/?" + urlencode({"agenda": f"{item.ga_session}-{item.label}", "sort": "newest"})
+            "/?" + urlencode({"agenda": f"{item.ga_session}-{item.label}", "sort": "newest"})
         )
     if busiest and busiest.topic:
         urls.append(busiest.topic.get_absolute_url())
     if state:
         urls.append(state.get_absolute_url())
         urls.append(
-            "/search/?"
+            "/?"
             + urlencode(
                 {"state": state.iso3, "date_after": "2000-01-01", "date_before": "2015-12-31"}
             )
         )
-    urls.append("/search/?" + urlencode({"date_after": "1990-01-01", "date_before": "1990-12-31"}))
+    urls.append("/?" + urlencode({"date_after": "1990-01-01", "date_before": "1990-12-31"}))
     return urls
 
 
