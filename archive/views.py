@@ -81,6 +81,7 @@ def _results_page(request, *, template: str, with_search: bool):
         keep=_kept_parameters(request.GET, only=("agenda", "state", "year")),
         page_query=query_string_without(request.GET, "page"),
         exact_url="?" + query_string_without(request.GET, "page", "exact") + "&exact=1",
+        download_query=query_string_without(request.GET, "page", "exact", "sort"),
     )
     try:
         if with_search:

@@ -84,3 +84,15 @@ def test_csv_cells_cannot_become_spreadsheet_formulas():
 
     assert _safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _safe_cell("Azerbaijan") == "Azerbaijan"
+
+
+def test_search_and_list_pages_offer_downloads_of_what_they_show(client, db):
+    html = client.get("/search/", {"q": "mines", "state": "AZE", "page": "1"}).content.decode()
+    assert 'href="/export/letters.csv?q=mines&amp;state=AZE"' in html
+    assert 'href="/export/claims.csv?q=mines&amp;state=AZE"' in html
+    assert 'href="/export/letters.csv"' in client.get("/").content.decode()
+
+
+def test_state_page_shows_the_review_status_of_claims_against_it(client, french_letter):
+    html = client.get("/states/ARM/").content.decode()
+    assert "Not yet reviewed" in html
