@@ -28,6 +28,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
             teardown_databases(created, verbosity=0)
 
 
+def table_counts() -> dict[str, int]:
+    """Rows in every archive table: equal before and after means nothing was saved."""
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in connection.introspection.table_names(cursor):
+            if table.startswith("archive_"):
+                cursor.execute(f'SELECT count(*) FROM "{table}"')
+                counts[table] = cursor.fetchone()[0]
+        return counts
+
+
 @pytest.fixture
 def french_letter(db):
     from archive.models import Letter

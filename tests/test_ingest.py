@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from archive import ingest
 from archive.models import (
@@ -18,23 +17,13 @@ from archive.models import (
     Signatory,
 )
 
-from .conftest import LETTERS
+from .conftest import LETTERS, table_counts
 
 REAL_TEXT_FILES = sorted(LETTERS.glob("*.txt"))
 EXPECTED = {
     row["file"]: row
     for row in map(json.loads, (LETTERS / "expected.jsonl").read_text().splitlines())
 }
-
-
-def table_counts() -> dict[str, int]:
-    with connection.cursor() as cursor:
-        counts = {}
-        for table in connection.introspection.table_names(cursor):
-            if table.startswith("archive_"):
-                cursor.execute(f'SELECT count(*) FROM "{table}"')
-                counts[table] = cursor.fetchone()[0]
-        return counts
 
 
 def test_every_real_letter_is_in_the_archive(db):

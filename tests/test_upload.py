@@ -16,7 +16,6 @@ import docx
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.forms import CheckboxInput
 from django.test import Client
 from django.urls import reverse
@@ -25,20 +24,12 @@ from pypdf import PdfWriter
 from archive.ingest import IngestError, read_letter_file
 from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, SourceFile
 
+from .conftest import table_counts
+
 LETTERS = Path(__file__).resolve().parent.parent / "fixtures" / "letters"
 PDFS = LETTERS / "pdf"
 UPLOAD_URL = "/admin/archive/letter/upload/"
 FRENCH = "2021-02-23_Azerbaijan_mines.fr.txt"
-
-
-def table_counts() -> dict[str, int]:
-    with connection.cursor() as cursor:
-        counts = {}
-        for table in connection.introspection.table_names(cursor):
-            if table.startswith("archive_"):
-                cursor.execute(f'SELECT count(*) FROM "{table}"')
-                counts[table] = cursor.fetchone()[0]
-        return counts
 
 
 @pytest.fixture
