@@ -1,6 +1,7 @@
 """Every test runs on real PostgreSQL (embedded unless DATABASE_URL is set), with the real
 letters of fixtures/letters/ imported once per session through the one write path."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
     if created:
         with django_db_blocker.unblock():
             teardown_databases(created, verbosity=0)
+
+
+def environment_for_database(database: str, **extra: str) -> dict[str, str]:
+    """The environment of a subprocess (server, importer) that must use `database`."""
+    env = {**os.environ, "DEBUG": "", "PRODUCTION": "", **extra}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # only the Playwright test process needs it
+    if os.environ.get("DATABASE_URL"):
+        base, _, _ = os.environ["DATABASE_URL"].rpartition("/")
+        env["DATABASE_URL"] = f"{base}/{database}"
+    else:
+        env["EMBEDDED_DATABASE"] = database
+    return env
 
 
 def table_counts() -> dict[str, int]:

@@ -25,6 +25,8 @@ from psycopg import sql
 
 from archive.ingest import iter_letter_files, read_letter_file
 
+from .conftest import environment_for_database
+
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = ROOT / "fixtures" / "letters"
 # The importer takes files in name order; this one is the fifth of eight.
@@ -48,17 +50,6 @@ def _connect(database: str, **kwargs) -> psycopg.Connection:
     return psycopg.connect(params.pop("conninfo", ""), **params, **kwargs)
 
 
-def _environment(database: str) -> dict[str, str]:
-    env = {**os.environ, "DEBUG": "", "PRODUCTION": ""}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    if os.environ.get("DATABASE_URL"):
-        base, _, _ = os.environ["DATABASE_URL"].rpartition("/")
-        env["DATABASE_URL"] = f"{base}/{database}"
-    else:
-        env["EMBEDDED_DATABASE"] = database
-    return env
-
-
 @pytest.fixture
 def scratch_database():
     """A new, migrated, empty archive database; dropped afterwards."""
@@ -69,7 +60,7 @@ def scratch_database():
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--no-input", "--verbosity", "0"],
             cwd=ROOT,
-            env=_environment(name),
+            env=environment_for_database(name),
             check=True,
             timeout=TIMEOUT * 2,
         )
@@ -85,7 +76,7 @@ def _import(database: str, folder: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "manage.py", "import_letters", str(folder), "--quiet-progress"],
         cwd=ROOT,
-        env=_environment(database),
+        env=environment_for_database(database),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

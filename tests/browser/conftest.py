@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from ..conftest import environment_for_database
+
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,23 +53,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _server_environment(database_name: str, static_root: Path) -> dict[str, str]:
-    env = {**os.environ, "STATIC_ROOT": str(static_root), "DEBUG": "", "PRODUCTION": ""}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    if os.environ.get("DATABASE_URL"):
-        base, _, _ = os.environ["DATABASE_URL"].rpartition("/")
-        env["DATABASE_URL"] = f"{base}/{database_name}"
-    else:
-        env["EMBEDDED_DATABASE"] = database_name
-    return env
-
-
 @pytest.fixture(scope="session")
 def live_url(django_db_setup, django_db_blocker, tmp_path_factory):
     """A gunicorn server on the test database; yields its base URL."""
     with django_db_blocker.unblock():
         database_name = connection.settings_dict["NAME"]
-    env = _server_environment(database_name, tmp_path_factory.mktemp("static"))
+    env = environment_for_database(
+        database_name, STATIC_ROOT=str(tmp_path_factory.mktemp("static"))
+    )
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
         cwd=ROOT,
