@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 from django.db.models.expressions import RawSQL
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from archive.filters import LetterFilter
@@ -39,7 +40,7 @@ def search_json(request):
     try:
         page_number = int(request.GET.get("page") or 1)
     except ValueError:
-        return _error({"page": ["Page must be a whole number."]})
+        return _error({"page": [gettext("Page must be a whole number.")]})
     try:
         page = search_letters(
             request.GET.get("q", ""),
@@ -51,7 +52,9 @@ def search_json(request):
     except InvalidSearch as error:
         return _error(error.errors)
     except SearchTooBroad:
-        return _error({"q": ["The search took too long; narrow it with a filter."]}, status=503)
+        return _error(
+            {"q": [gettext("The search took too long; narrow it with a filter.")]}, status=503
+        )
     return JsonResponse(
         {
             "query": page.query,

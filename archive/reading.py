@@ -336,7 +336,12 @@ def filter_chips(params: QueryDict, filterset) -> list[Chip]:
         label = form.fields[name].label
         for value in params.getlist(name):
             if value:
-                chips.append(Chip(f"{label}: {value}", "?" + _toggled(params, name, value)))
+                chips.append(
+                    Chip(
+                        _("%(label)s: %(value)s") % {"label": label, "value": value},
+                        "?" + _toggled(params, name, value),
+                    )
+                )
     for name in ["date", "letter_date"]:
         label = form.fields[name].label
         for suffix in ("after", "before"):

@@ -112,7 +112,7 @@ class PendingUpload:
 def _pending_paths(sha256: str) -> tuple[Path, Path]:
     """Where a pending upload's bytes and note live. Only a sha256 can name them."""
     if not _SHA256.fullmatch(sha256):
-        raise Http404("No such upload.")
+        raise Http404(_("No such upload."))
     folder = Path(settings.MEDIA_ROOT) / PENDING_FOLDER
     return folder / f"{sha256}.upload", folder / f"{sha256}.json"
 
@@ -146,10 +146,10 @@ def load_pending(sha256: str) -> tuple[PendingUpload, bytes]:
         note = json.loads(note_path.read_text(encoding="utf-8"))
         data = data_path.read_bytes()
     except (OSError, ValueError) as error:
-        raise Http404("No such upload.") from error
+        raise Http404(_("No such upload.")) from error
     pending = PendingUpload(**note)
     if hashlib.sha256(data).hexdigest() != pending.sha256:
-        raise Http404("The pending upload is damaged; upload the file again.")
+        raise Http404(_("The pending upload is damaged; upload the file again."))
     return pending, data
 
 
@@ -326,6 +326,7 @@ class ReviewForm(forms.Form):
     """The parser's reading of one letter, for the editor to correct before it is saved."""
 
     symbols = forms.CharField(
+        label=gettext_lazy("Symbols"),
         required=False,
         max_length=300,
         help_text=gettext_lazy("Document symbols separated by spaces, e.g. A/80/434 S/2025/632."),
@@ -333,10 +334,14 @@ class ReviewForm(forms.Form):
     doc_type = forms.ChoiceField(label=gettext_lazy("Document type"), choices=Letter.DocType)
     language = forms.ChoiceField(label=gettext_lazy("Language of this text"), choices=LANGUAGES)
     original_language = forms.ChoiceField(
-        required=False, choices=[("", gettext_lazy("not stated")), *LANGUAGES]
+        label=gettext_lazy("Original language"),
+        required=False,
+        choices=[("", gettext_lazy("not stated")), *LANGUAGES],
     )
     distribution_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("Distribution date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     ga_session = forms.IntegerField(
         label=gettext_lazy("GA session"), required=False, min_value=1, max_value=999
@@ -349,13 +354,18 @@ class ReviewForm(forms.Form):
         help_text=gettext_lazy("The ordinal printed: 80 for “Eightieth year” (2025)."),
     )
     agenda_items = forms.CharField(
+        label=gettext_lazy("Agenda items"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("One per line: number, optional sub-item, title: “68 (b): Title”."),
     )
-    title = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    title = forms.CharField(
+        label=gettext_lazy("Title"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     letter_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("Letter date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     sender_person = forms.CharField(label=gettext_lazy("Sender"), required=False, max_length=200)
     sender_role = forms.CharField(
@@ -365,11 +375,13 @@ class ReviewForm(forms.Form):
         label=gettext_lazy("Sender's state (as printed)"), required=False, max_length=200
     )
     addressees = forms.CharField(
+        label=gettext_lazy("Addressees"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("One per line."),
     )
     signatories = forms.CharField(
+        label=gettext_lazy("Signatories"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("One per line: the letter's first, then the annexes'."),

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path, re_path, register_converter
+from django.urls import include, path, re_path, register_converter
 
 from archive import api, views
 
@@ -39,4 +39,6 @@ urlpatterns = [
         r"^(?P<symbol>[AaSs]/[0-9A-Za-z.\-/]+?)/$", views.letter_by_symbol, name="letter_by_symbol"
     ),
     path("admin/", admin.site.urls),
+    # set_language: the language switcher in the header posts here.
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

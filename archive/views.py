@@ -117,7 +117,11 @@ def _errors(filterset: LetterFilter) -> list[str]:
     for name, errors in filterset.form.errors.items():
         label = filterset.form.fields[name].label if name in filterset.form.fields else ""
         for error in errors:
-            messages.append(f"{label}: {error}" if label else str(error))
+            messages.append(
+                _("%(label)s: %(error)s") % {"label": label, "error": error}
+                if label
+                else str(error)
+            )
     return messages
 
 

@@ -18,7 +18,8 @@
     wrapper.className = "facet-filter";
     var label = document.createElement("label");
     label.htmlFor = id;
-    label.textContent = (document.documentElement.lang === "fr" ? "Filtrer : " : "Filter: ") + heading.textContent;
+    // The words come translated from the template (data-filter-label), in the page's language.
+    label.textContent = (facet.getAttribute("data-filter-label") || "Filter:") + " " + heading.textContent;
     var input = document.createElement("input");
     input.type = "search";
     input.id = id;
