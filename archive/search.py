@@ -864,7 +864,7 @@ def _facets(data: dict, filterset: LetterFilter) -> list[Facet]:
             "session": row["ga_session"],
         }
         if row.get("title"):
-            label += f": {row['title']}"
+            label = _("%(label)s: %(value)s") % {"label": label, "value": row["title"]}
         agenda.append(FacetValue(value, label, row["n"], value in selected_agenda))
     return [
         Facet("agenda", _("Agenda item"), agenda),
