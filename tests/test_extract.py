@@ -11,24 +11,33 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import json
 import os
 import re
+import shutil
 import struct
+import subprocess
 import zipfile
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 import docx
 import pytest
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
 
+from archive import extract
 from archive.extract import (
     MAX_PDF_PAGES,
+    OCR_WARNING,
     ExtractedText,
     ExtractionError,
     extract_text,
+    ocr_available,
     safe_filename,
 )
+from archive.parsing import parse_letter, parsed_as_expected_json
 
 LETTERS = Path(__file__).resolve().parent.parent / "fixtures" / "letters"
 PDF_DIR = LETTERS / "pdf"
@@ -239,9 +248,257 @@ def test_masthead_columns_are_read_one_after_the_other(pdf_name: str) -> None:
     assert has_run(extracted)
 
 
-def test_image_only_pdf_has_no_text_layer() -> None:
+# ------------------------------------------------------------------ OCR of scanned pages
+
+needs_ocr = pytest.mark.skipif(
+    not ocr_available(), reason="tesseract and pdftoppm are not installed (.ci/run installs them)"
+)
+NO_OCR_TOOLS = "OCR is not available on this server"
+
+
+def word_share(reference: str, text: str) -> float:
+    """The share of the reference's words (with repeats) that the text has too."""
+    reference_words = Counter(reference.split())
+    return sum((reference_words & Counter(text.split())).values()) / sum(reference_words.values())
+
+
+@cache
+def ocr_of_image_only_pdf() -> ExtractedText:
+    return extract_text(read_pdf(IMAGE_ONLY_PDF), IMAGE_ONLY_PDF)
+
+
+@needs_ocr
+def test_image_only_pdf_is_read_by_ocr() -> None:
+    result = ocr_of_image_only_pdf()
+    assert result.format == "pdf"
+    assert result.pages == 2
+    assert len(result.text.split("\f")) == 2
+    assert result.warnings == (OCR_WARNING,)
+    # The fixture is what tesseract made of this scan at 300 dpi.
+    assert word_share(reference_text(IMAGE_ONLY_PDF), result.text) > 0.9
+    for line in ("A/47/843", "24 December 1992", "ORIGINAL: ENGLISH", "GENERAL"):
+        assert line in lines_of(result.text)
+
+
+@needs_ocr
+def test_ocr_text_of_image_only_pdf_parses_as_a_careful_reader_reads_it() -> None:
+    expected = next(
+        record
+        for record in map(json.loads, (LETTERS / "expected.jsonl").read_text().splitlines())
+        if record["file"] == reference_text_name(IMAGE_ONLY_PDF)
+    )
+    parsed = parsed_as_expected_json(parse_letter(ocr_of_image_only_pdf().text, claims=False))
+    assert parsed["symbols"] == ["A/47/843", "S/25016"]  # the scan reads '$/25016', '8/25016'
+    assert parsed["agenda_items"] == [30, 35, 73, 74]
+    assert parsed["sender"]["person"] == "Nasser AL-KIDWA"
+    for field in sorted(set(expected) - {"file", "notes", "text_quality", "truncated"}):
+        assert parsed[field] == expected[field], field
+
+
+def reference_text_name(pdf_name: str) -> str:
+    return f"{pdf_name.removesuffix('.pdf')}.txt"
+
+
+@pytest.fixture
+def without_ocr_tools(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server without tesseract and pdftoppm on its PATH."""
+    real_which = shutil.which
+
+    def which(name: str, *args: object, **kwargs: object) -> str | None:
+        if name in {"tesseract", "pdftoppm"}:
+            return None
+        return real_which(name, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "which", which)
+
+
+@pytest.mark.usefixtures("without_ocr_tools")
+def test_image_only_pdf_without_ocr_tools_is_refused_clearly() -> None:
+    assert not ocr_available()
     reason = reason_of(read_pdf(IMAGE_ONLY_PDF), IMAGE_ONLY_PDF)
-    assert reason == "The PDF has no text layer (a scanned image); run OCR first."
+    assert reason == (
+        "The PDF has no text layer (a scanned image), and OCR is not available on this "
+        "server; run OCR on it first."
+    )
+
+
+def _pgm_of_page(pdf: bytes, page_number: int, dpi: int, workdir: Path) -> tuple[int, int, bytes]:
+    """Render one page as pdftoppm's grey PGM; return (width, height, pixels)."""
+    source = workdir / "source.pdf"
+    source.write_bytes(pdf)
+    page = str(page_number)
+    subprocess.run(
+        [
+            *("pdftoppm", "-r", str(dpi), "-gray", "-singlefile", "-f", page, "-l", page),
+            *(str(source), str(workdir / "page")),
+        ],
+        check=True,
+        timeout=60,
+    )
+    data = (workdir / "page.pgm").read_bytes()
+    header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+255\s", data)
+    assert header, "pdftoppm wrote an unexpected PGM header"
+    return int(header[1]), int(header[2]), data[header.end() :]
+
+
+def _add_image_page(writer: PdfWriter, width: float, height: float, pgm: tuple) -> None:
+    """Add a page that is only a grey image covering it, as a scanner makes."""
+    pixels_wide, pixels_high, pixels = pgm
+    image = DecodedStreamObject()
+    image.set_data(pixels)
+    image.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Image"),
+            NameObject("/Width"): NumberObject(pixels_wide),
+            NameObject("/Height"): NumberObject(pixels_high),
+            NameObject("/ColorSpace"): NameObject("/DeviceGray"),
+            NameObject("/BitsPerComponent"): NumberObject(8),
+        }
+    )
+    page = writer.add_blank_page(width=width, height=height)
+    page[NameObject("/Resources")] = DictionaryObject(
+        {
+            NameObject("/XObject"): DictionaryObject(
+                {NameObject("/Scan"): writer._add_object(image.flate_encode())}
+            )
+        }
+    )
+    drawing = DecodedStreamObject()
+    drawing.set_data(f"q {width} 0 0 {height} 0 0 cm /Scan Do Q".encode())
+    page[NameObject("/Contents")] = writer._add_object(drawing)
+
+
+def _with_page_scanned(pdf: bytes, scanned_page: int, workdir: Path) -> bytes:
+    """Copy a PDF with one page replaced by a 200 dpi image of it (no text layer)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter()
+    for number, page in enumerate(reader.pages, start=1):
+        if number == scanned_page:
+            size = (float(page.mediabox.width), float(page.mediabox.height))
+            _add_image_page(writer, *size, _pgm_of_page(pdf, number, 200, workdir))
+        else:
+            writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@needs_ocr
+def test_scanned_page_among_text_pages_is_read_by_ocr(tmp_path: Path) -> None:
+    name = "A_80_434-S_2025_632.en.pdf"
+    mixed = _with_page_scanned(read_pdf(name), 2, tmp_path)
+    reference_pages = reference_text(name).split("\f")
+    result = extract_text(mixed, "mixed.pdf")
+    pages = result.text.split("\f")
+    assert len(pages) == len(reference_pages) - 1  # pdftotext ends the last page with \f too
+    assert result.warnings == ("Text of pages 2 produced by OCR; check it.",)
+    assert word_share(reference_pages[1], pages[1]) > 0.9
+    # The other pages keep their text layer, word for word.
+    assert pages[0] == extract_text(read_pdf(name), name).text.split("\f")[0]
+
+
+@pytest.mark.usefixtures("without_ocr_tools")
+def test_scanned_page_among_text_pages_without_ocr_tools(tmp_path: Path) -> None:
+    name = "A_80_434-S_2025_632.en.pdf"
+    blanked = PdfWriter(clone_from=io.BytesIO(read_pdf(name)))
+    # Page 2 as a scanner without text recognition would leave it: nothing to read.
+    blanked.pages[1][NameObject("/Contents")] = blanked._add_object(DecodedStreamObject())
+    out = io.BytesIO()
+    blanked.write(out)
+    result = extract_text(out.getvalue(), "letter.pdf")
+    assert result.warnings == (
+        f"Pages with little or no text (scanned images?): 2; {NO_OCR_TOOLS}.",
+    )
+    assert "Distr.: General" in lines_of(result.text)
+
+
+def _synthetic_pdf(lines: list[str]) -> bytes:
+    """A SYNTHETIC one-page PDF (not a real letter) with lines of Helvetica text."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+        }
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+    )
+    shown = " ".join(f"({line}) Tj 0 -22 Td" for line in lines)
+    drawing = DecodedStreamObject()
+    drawing.set_data(f"BT /F1 13 Tf 60 780 Td {shown} ET".encode("cp1252"))
+    page[NameObject("/Contents")] = writer._add_object(drawing)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+SYNTHETIC_FRENCH_LINES = [
+    "Assemblée générale          Conseil de sécurité",
+    "Lettre datée du 3 février 2099, adressée au Secrétaire général",
+    "par le Représentant permanent de la Ruritanie (lettre fictive)",
+    "J'ai l'honneur de vous faire tenir ci-joint le texte de la déclaration",
+    "publiée le 2 février par le Ministère des affaires étrangères sur les",
+    "événements survenus dans la région et qui sont décrits dans l'annexe.",
+    "Je vous serais reconnaissant de bien vouloir faire distribuer le texte",
+    "de la présente lettre et de son annexe comme document de l'Assemblée",
+    "générale et du Conseil de sécurité, au titre des points de l'ordre du jour.",
+]
+
+
+@needs_ocr
+def test_french_scan_is_read_in_french_keeping_accents(tmp_path: Path) -> None:
+    if "fra" not in extract._ocr_tools().languages:
+        pytest.skip("the French language pack of tesseract is not installed")
+    scan = PdfWriter()
+    _add_image_page(
+        scan, 595, 842, _pgm_of_page(_synthetic_pdf(SYNTHETIC_FRENCH_LINES), 1, 300, tmp_path)
+    )
+    out = io.BytesIO()
+    scan.write(out)
+    result = extract_text(out.getvalue(), "lettre.pdf")
+    assert result.warnings == (OCR_WARNING,)
+    assert word_share("\n".join(SYNTHETIC_FRENCH_LINES), result.text) > 0.9
+    # Read in English, these come out as "I'honneur", "Ministére", "étrangéres".
+    for word in ("l'honneur", "Ministère", "étrangères", "l'Assemblée", "générale", "sécurité"):
+        assert word in result.text
+
+
+@needs_ocr
+def test_ocr_that_times_out_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "OCR_STEP_TIMEOUT_SECONDS", 0.01)
+    reason = reason_of(read_pdf(IMAGE_ONLY_PDF), IMAGE_ONLY_PDF)
+    assert reason == (
+        "The PDF has no text layer (a scanned image), and OCR failed on it "
+        "(it took too long or stopped with an error)."
+    )
+
+
+@needs_ocr
+def test_ocr_reads_at_most_the_page_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "OCR_MAX_PAGES", 1)
+    result = extract_text(read_pdf(IMAGE_ONLY_PDF), IMAGE_ONLY_PDF)
+    first_page, second_page = result.text.split("\f")
+    assert "24 December 1992" in first_page
+    assert second_page.strip() == ""
+    assert result.warnings == (
+        "Text of pages 1 produced by OCR; check it.",
+        "OCR reads at most 1 pages; pages 2 were not read.",
+        "Pages with little or no text (scanned images?): 2.",
+    )
+
+
+@needs_ocr
+def test_ocr_leaves_no_files_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(extract.tempfile, "tempdir", None)  # re-read TMPDIR
+    with pytest.raises(ExtractionError):
+        extract_text(_blank_pdf(1), "blank.pdf")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_letter_spaced_scan_keeps_title_lines_whole() -> None:
@@ -303,9 +560,17 @@ def _blank_pdf(pages: int) -> bytes:
     return out.getvalue()
 
 
+@needs_ocr
 def test_pdf_without_any_text() -> None:
     reason = reason_of(_blank_pdf(2), "scan.pdf")
-    assert reason == "The PDF has no text layer (a scanned image); run OCR first."
+    assert reason == "The PDF has no text layer, and OCR found no text on its pages."
+
+
+@pytest.mark.usefixtures("without_ocr_tools")
+def test_pdf_without_any_text_and_no_ocr_tools() -> None:
+    reason = reason_of(_blank_pdf(2), "scan.pdf")
+    assert reason.startswith("The PDF has no text layer (a scanned image)")
+    assert NO_OCR_TOOLS in reason
 
 
 def test_pdf_with_too_many_pages() -> None:
