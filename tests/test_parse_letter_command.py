@@ -7,6 +7,7 @@ here a few key fields show that the command passes the parser's reading through.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from io import StringIO
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+
+from archive.extract import ocr_available
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = ROOT / "fixtures" / "letters"
@@ -40,7 +43,7 @@ LETTER_KEYS = {
     "claims",
 }
 KEY_FIELDS = ["symbols", "distribution_date", "ga_session", "sc_year", "agenda_items"]
-# A/47/843's PDF is an image-only scan: it has no text layer to parse (tested below).
+# A/47/843's PDF is an image-only scan: read by OCR, which takes seconds (tested once below).
 SCANNED_PDF = "A_47_843-S_25016.en.pdf"
 REAL_FILES = sorted(LETTERS.glob("*.txt")) + sorted(
     p for p in (LETTERS / "pdf").glob("*.pdf") if p.name != SCANNED_PDF
@@ -109,8 +112,21 @@ def test_bad_input_is_a_clear_error(tmp_path, name, content, reason):
     assert str(path) in str(error.value)
 
 
-def test_scanned_pdf_without_text_layer_is_a_clear_error():
-    with pytest.raises(CommandError, match="no text layer"):
+@pytest.mark.skipif(not ocr_available(), reason="tesseract and pdftoppm are not installed")
+def test_scanned_pdf_is_read_by_ocr():
+    record = json.loads(parse_letter(str(LETTERS / "pdf" / SCANNED_PDF), "--json"))
+    expected = EXPECTED[SCANNED_PDF.removesuffix(".pdf") + ".txt"]
+    for field in KEY_FIELDS:
+        assert record[field] == expected[field], field
+    assert record["sender"]["person"] == expected["sender"]["person"]
+
+
+def test_scanned_pdf_without_ocr_tools_is_a_clear_error(monkeypatch):
+    real_which = shutil.which
+    monkeypatch.setattr(
+        shutil, "which", lambda name, *a, **k: None if name == "tesseract" else real_which(name)
+    )
+    with pytest.raises(CommandError, match=r"no text layer.*OCR is not available on this server"):
         parse_letter(str(LETTERS / "pdf" / SCANNED_PDF), "--json")
 
 
