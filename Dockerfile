@@ -10,6 +10,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PRODUCTION=1 \
     PORT=8000
 
+# Scanned PDF pages are read by OCR: pdftoppm renders them, tesseract reads them (English,
+# French, Spanish). Without these, image-only PDFs are refused (archive/extract.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        poppler-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-spa \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --create-home --uid 10001 archive
 WORKDIR /app
 

@@ -53,7 +53,19 @@ mode (e.g. 18 of the first 18 masthead lines of A/80/500 instead of 16). What st
   which come out whole here;
 * blank lines do not fall exactly where ``pdftotext`` puts them;
 * the 1982 scan (S/14938) comes out in proper line order, which ``pdftotext`` scrambled;
-* A/47/843 is an image-only scan (no text layer at all): refused with the no-text-layer reason.
+* A/47/843 is an image-only scan (no text layer at all): it is read by OCR (below).
+
+Scanned pages: OCR
+------------------
+A page with fewer than 25 letters and digits in its text layer is rendered with
+``pdftoppm -r 300 -gray -png`` and read with ``tesseract`` (Debian's poppler-utils and
+tesseract-ocr), each run with a timeout, at most :data:`OCR_MAX_PAGES` pages per PDF, in a
+temporary directory removed afterwards. The first page is read in English, and a letter whose
+words are mostly French or Spanish is read again in that language (English OCR turns
+``Ministère`` into ``Ministére``). The result carries the warning :data:`OCR_WARNING` (or
+names the pages OCR read) and its format is still ``'pdf'``. On A/47/843 the OCR text has
+the words of the fixture's tesseract text exactly (only blank lines differ). Without the two
+programs, an image-only PDF is refused with a reason that says OCR is not available here.
 
 Encryption: an encrypted PDF is refused, EXCEPT one that opens with the empty user password
 (a PDF that only restricts printing or copying, which any viewer opens without asking):
