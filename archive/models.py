@@ -10,6 +10,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from archive.search_vector import WeightedLetterVector, config_case_sql
@@ -46,6 +47,9 @@ class MemberState(models.Model):
         verbose_name = _("member state")
 
     def __str__(self):
+        # The state's name in the interface language, where the archive has it.
+        if get_language() == "fr" and self.name_fr:
+            return self.name_fr
         return self.short_en
 
     def get_absolute_url(self):

@@ -148,9 +148,9 @@ def letter_page_context(request, letter: Letter) -> dict:
     surroundings = letter_surroundings(letter.pk, text.pk if text else None)
     annexes = list(text.annexes.all()) if surroundings.has_annexes else []
     claims = list(
-        IncidentClaim.objects.filter(letter_text=text).exclude(
-            review_status=IncidentClaim.Review.REJECTED
-        )
+        IncidentClaim.objects.filter(letter_text=text)
+        .exclude(review_status=IncidentClaim.Review.REJECTED)
+        .select_related("claimant")  # named in the interface language: "claimed by …"
         if surroundings.has_claims
         else []
     )

@@ -114,7 +114,7 @@ def test_english_letter_page_speaks_french_around_an_unchanged_letter(french, db
 def test_french_letter_page_translates_the_claims_table(french, french_letter):
     text = page_text(french.get(french_letter.get_absolute_url()))
     assert "Incidents allégués dans cette lettre" in text
-    assert "revendiqué par Azerbaijan" in text
+    assert "revendiqué par Azerbaïdjan" in text
     assert "75e session" in text and "76e année" in text
 
 
@@ -213,3 +213,24 @@ def test_the_committed_mo_matches_the_po():
             for count, form in ((1, 0), (2, 1)):
                 translated = catalogue.ngettext(entry["msgid"], entry["msgid_plural"], count)
                 assert translated == entry["msgstr"][form], entry["msgid"]
+
+
+def test_state_names_follow_the_interface_language(french_letter):
+    from django.test import Client
+
+    english = Client().get(french_letter.get_absolute_url()).content.decode()
+    french = (
+        Client(HTTP_ACCEPT_LANGUAGE="fr").get(french_letter.get_absolute_url()).content.decode()
+    )
+    assert "claimed by Azerbaijan" in english
+    assert (
+        "Azerbaïdjan" in french
+        and "Azerbaijan" not in french.split("<main", 1)[1].split("</dl>")[0]
+    )
+
+
+def test_languages_without_a_catalogue_are_not_offered(db):
+    from django.test import Client
+
+    html = Client(HTTP_ACCEPT_LANGUAGE="es").get("/").content.decode()
+    assert '<html lang="en">' in html
