@@ -67,3 +67,15 @@ def _static_files_without_manifest(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def ocr_tools():
+    """Tests of scanned PDFs need Debian's tesseract and poppler: fail, never skip, without."""
+    from archive.extract import ocr_available
+
+    if not ocr_available():
+        pytest.fail(
+            "OCR tools missing: apt-get install tesseract-ocr tesseract-ocr-eng "
+            "tesseract-ocr-fra tesseract-ocr-spa poppler-utils (.ci/run installs them)"
+        )

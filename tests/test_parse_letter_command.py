@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from archive.extract import ocr_available
-
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = ROOT / "fixtures" / "letters"
 EXPECTED = {
@@ -112,7 +110,7 @@ def test_bad_input_is_a_clear_error(tmp_path, name, content, reason):
     assert str(path) in str(error.value)
 
 
-@pytest.mark.skipif(not ocr_available(), reason="tesseract and pdftoppm are not installed")
+@pytest.mark.usefixtures("ocr_tools")
 def test_scanned_pdf_is_read_by_ocr():
     record = json.loads(parse_letter(str(LETTERS / "pdf" / SCANNED_PDF), "--json"))
     expected = EXPECTED[SCANNED_PDF.removesuffix(".pdf") + ".txt"]

@@ -26,6 +26,16 @@ from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, Source
 
 from .conftest import table_counts
 
+
+def blank_pdf() -> bytes:
+    """A PDF of one empty page: no text layer, and nothing for OCR to read."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 LETTERS = Path(__file__).resolve().parent.parent / "fixtures" / "letters"
 PDFS = LETTERS / "pdf"
 UPLOAD_URL = "/admin/archive/letter/upload/"
@@ -245,14 +255,14 @@ def test_several_files_at_once(editor_client, media_root):
         editor_client,
         real_file(PDFS / "A_49_230-S_1994_822.en.pdf"),  # a new file: ready for review
         real_file(LETTERS / "S_14938.en.txt"),  # imported already: duplicate
-        real_file(PDFS / "A_47_843-S_25016.en.pdf"),  # a scan without text: refused
+        SimpleUploadedFile("blank.pdf", blank_pdf()),  # no text, even by OCR: refused
     )
     assert response.status_code == 200
     outcomes = {o.name: o.status for o in response.context["outcomes"]}
     assert outcomes == {
         "A_49_230-S_1994_822.en.pdf": "ready",
         "S_14938.en.txt": "duplicate",
-        "A_47_843-S_25016.en.pdf": "refused",
+        "blank.pdf": "refused",
     }
     page = response.content.decode()
     assert "no text layer" in page
@@ -411,11 +421,7 @@ BAD_FILES = {
         lambda: b"# Meeting notes\n\nWe discussed the budget and agreed to meet again.\n",
         "no UN masthead",
     ),
-    "scanned pdf without text": (
-        "A_47_843-S_25016.en.pdf",
-        lambda: (PDFS / "A_47_843-S_25016.en.pdf").read_bytes(),
-        "no text layer",
-    ),
+    "pdf without any text, even by OCR": ("blank.pdf", lambda: blank_pdf(), "no text layer"),
     "unsupported type": ("letter.exe", lambda: b"MZ\x90\x00", "Unsupported file type"),
 }
 
