@@ -34,4 +34,5 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input --ve
 
 USER archive
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn archive.wsgi --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]
+# A long timeout: scanned PDFs are read by OCR while the editor waits.
+CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn archive.wsgi --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --timeout ${GUNICORN_TIMEOUT:-300} --access-logfile -"]

@@ -12,7 +12,7 @@ export DJANGO_SETTINGS_MODULE := archive.settings
 
 run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop; 'make stop' stops the database)"
-	$(VENV)/bin/gunicorn archive.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+	$(VENV)/bin/gunicorn archive.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --timeout 300 --access-logfile -
 
 setup: install db migrate import static
 
