@@ -53,8 +53,18 @@ class IngestResult:
     letter_text: LetterText
 
 
-def read_letter_file(data: bytes, filename: str) -> tuple[ParsedLetter, str, str]:
-    """Extract and parse one file; return the parsed letter, its sha256 and its format.
+@dataclass(frozen=True)
+class LetterFile:
+    """One file read and parsed, not stored yet."""
+
+    parsed: ParsedLetter
+    sha256: str
+    file_format: str
+    warnings: tuple[str, ...] = ()  # e.g. "Text produced by OCR; check it."
+
+
+def read_letter_file(data: bytes, filename: str) -> LetterFile:
+    """Extract and parse one file.
 
     Raises IngestError with a reason fit for the import summary or the upload form.
     """
@@ -66,19 +76,19 @@ def read_letter_file(data: bytes, filename: str) -> tuple[ParsedLetter, str, str
         parsed = parse_letter(extracted.text)
     except ParseError as error:
         raise IngestError(str(error)) from error
-    return parsed, extracted.sha256, extracted.format
+    return LetterFile(parsed, extracted.sha256, extracted.format, extracted.warnings)
 
 
 def ingest_file(path: Path) -> IngestResult:
     """Read, parse and store one file from disk (the `import_letters` path)."""
     data = path.read_bytes()
-    parsed, sha256, file_format = read_letter_file(data, path.name)
+    letter_file = read_letter_file(data, path.name)
     return ingest_letter(
-        parsed,
+        letter_file.parsed,
         source_name=path.name,
-        source_sha256=sha256,
+        source_sha256=letter_file.sha256,
         source_size=len(data),
-        source_format=file_format,
+        source_format=letter_file.file_format,
     )
 
 

@@ -262,7 +262,8 @@ def receive_file(uploaded, user) -> UploadOutcome:
             letter,
         )
     try:
-        _parsed, sha256, file_format = read_letter_file(data, name)
+        letter_file = read_letter_file(data, name)
+        sha256, file_format = letter_file.sha256, letter_file.file_format
     except IngestError as error:
         log_event("refused", user, file=name, sha256=sha256, size=len(data), reason=error.reason)
         return UploadOutcome(name, "refused", error.reason, sha256)
@@ -546,13 +547,14 @@ def review_upload(request: HttpRequest, sha256: str, admin_site) -> HttpResponse
     _require_upload_permission(request)
     pending, data = load_pending(sha256)
     try:
-        parsed, _sha, _format = read_letter_file(data, pending.original_name)
+        letter_file = read_letter_file(data, pending.original_name)
     except IngestError as error:
         # Read once at upload; a parser changed since then may refuse it now.
         discard_pending(sha256)
         messages.error(request, f"{pending.original_name}: {error.reason}")
         return redirect("admin:archive_letter_upload")
 
+    parsed = letter_file.parsed
     if request.method == "POST":
         form = ReviewForm(request.POST, parsed=parsed)
         if form.is_valid():
@@ -570,6 +572,7 @@ def review_upload(request: HttpRequest, sha256: str, admin_site) -> HttpResponse
             "opts": Letter._meta,
             "pending": pending,
             "parsed": parsed,
+            "extraction_warnings": letter_file.warnings,
             "form": form,
             "what_saving_does": _what_saving_does(parsed),
         },

@@ -137,7 +137,8 @@ def _letter_states(database: str, files: list[Path]) -> dict[str, str]:
     with _connect(database, autocommit=True) as conn:
         states = {}
         for path in files:
-            parsed, sha256, _format = read_letter_file(path.read_bytes(), path.name)
+            letter_file = read_letter_file(path.read_bytes(), path.name)
+            parsed, sha256 = letter_file.parsed, letter_file.sha256
             states[path.name] = _state_of(conn, path, parsed, sha256)
         # A letter row without any text would be a half-imported letter of unknown origin.
         orphans = conn.execute(
@@ -173,9 +174,7 @@ def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_complet
 
     # An uncommitted SourceFile with the fifth letter's checksum: the importer will write
     # that letter's rows, then wait on this one at its last insert.
-    _parsed, blocked_sha256, _format = read_letter_file(
-        (folder / KILLED_IN).read_bytes(), KILLED_IN
-    )
+    blocked_sha256 = read_letter_file((folder / KILLED_IN).read_bytes(), KILLED_IN).sha256
     blocker = _connect(scratch_database)
     blocker.execute(
         "INSERT INTO archive_sourcefile (sha256, original_name, stored_path, size, file_format,"

@@ -685,3 +685,14 @@ def test_a_claim_edited_in_the_letter_form_is_marked_corrected(reviewer_client, 
     # The other claims were not touched, so they stay unreviewed.
     others = french_letter.claims.exclude(pk=claim.pk)
     assert set(others.values_list("review_status", flat=True)) == {"unreviewed"}
+
+
+@pytest.mark.usefixtures("ocr_tools")
+def test_a_scanned_pdf_is_read_by_ocr_and_the_review_says_so(editor_client, media_root):
+    scan = PDFS / "A_47_843-S_25016.en.pdf"
+    Letter.objects.filter(symbols__lookup="A/47/843").delete()
+    uploaded = upload(editor_client, real_file(scan))
+    response = editor_client.get(uploaded["Location"]) if uploaded.status_code == 302 else uploaded
+    page = response.content.decode()
+    assert "Text produced by OCR; check it." in page
+    assert "A/47/843" in page

@@ -387,7 +387,8 @@ class Command(BaseCommand):
             for path, data in files:
                 serial += 1
                 try:
-                    parsed, _sha256, file_format = read_letter_file(data, path.name)
+                    letter_file = read_letter_file(data, path.name)
+                    parsed, file_format = letter_file.parsed, letter_file.file_format
                 except Exception as error:  # a parser gap is reported, not fatal here
                     failed += 1
                     self.stdout.write(f"  import failed: {path.name}: {error}")

@@ -101,7 +101,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: Path, as_json: bool, **options):
         data = self._read(file)
         try:
-            parsed, _sha256, _format = read_letter_file(data, file.name)
+            parsed = read_letter_file(data, file.name).parsed
         except IngestError as error:
             raise CommandError(f"{file}: {error.reason}") from error
         if as_json:
