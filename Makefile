@@ -39,6 +39,8 @@ static: install
 
 test: install db
 	$(PY) -m pytest
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 lint: install
 	$(VENV)/bin/ruff check .
