@@ -469,6 +469,10 @@ class Command(BaseCommand):
             )
             line += f" import_letters_per_s={imported['per_second']:.1f}"
         out(line)
+        failures = sum(len(m.failures) for m in [all_search, lists, details])
+        if failures:
+            # Figures from error pages mean nothing: fail loudly rather than report them.
+            raise CommandError(f"{failures} benchmark requests failed; see FAILED above.")
 
 
 def _row(measure: Measure) -> str:
