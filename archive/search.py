@@ -88,6 +88,8 @@ HEADLINE_OPTIONS = (
 )
 _NAME_QUERY = re.compile(r"^[^\W\d_][\w'’.\- ]{2,80}$")
 _SEARCH_OPERATORS = re.compile(r"\"|(^|\s)-|\bOR\b")
+# Excluded words or phrases of a web-search query: `-Armenia`, `-"security council"`.
+_EXCLUDED = re.compile(r'(?:^|\s)-("[^"]+"|[^\s"]+)')
 # `<->` and `<N>` in a tsquery's text form: followed by, at distance N.
 _PHRASE_OPERATOR = re.compile(r"<\d*->|<\d+>")
 
@@ -436,6 +438,13 @@ def _search_statement(
         match_query, match_params = "%s::tsquery", [relaxed]
     else:
         match_query, match_params = tsquery, tsquery_params
+    excluded = " OR ".join(_EXCLUDED.findall(query))
+    if excluded:
+        # Each language's query excludes the word as that language stems it, so OR-ing them
+        # let a French text with "Arménie" through `mines -Arménie` by the Spanish branch.
+        # A text is left out when the excluded words appear in any language's form.
+        match_query = f"({match_query} && !!({TSQUERY_SQL}))"
+        match_params = [*match_params, *[excluded] * TSQUERY_PARAMS]
     conditions, condition_params = "", []
     if id_condition != "TRUE":
         conditions += " AND " + id_condition.format(id="t.letter_id")

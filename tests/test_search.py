@@ -255,3 +255,11 @@ def test_snippet_marks_each_word_of_an_and_query(db):
         )
         (hit,) = search_letters(f"{WORD} quuxite").hits
     assert f"<mark>{WORD}</mark>" in hit.snippet
+
+
+def test_an_excluded_word_excludes_in_every_language(french_letter):
+    """`-Arménie` must leave out the French letter even though the Spanish reading of the
+    query (which stems the word differently) would otherwise let it through."""
+    assert french_letter.pk in [h.letter.pk for h in search_letters("mines").hits]
+    for query in ["mines -Arménie", "mines -azerbaidjan", 'mines -"champs de mines"']:
+        assert french_letter.pk not in [h.letter.pk for h in search_letters(query).hits], query
