@@ -22,6 +22,7 @@ from archive.listing import newest_under_items_sql, symbols_in_order
 from archive.models import AgendaItem, IncidentClaim, Letter, LetterText
 from archive.search import visible_letters
 
+CITING_LETTERS_SHOWN = 50
 RELATED_LETTERS_SHOWN = 10
 
 
@@ -172,6 +173,7 @@ def letter_page_context(request, letter: Letter) -> dict:
         "signatories": surroundings.signatories,
         "related_letters": related_letters(letter, [item.pk for item in items]),
         "citations": cited_letters(surroundings.citations),
+        "citing_letters": citing_letters(letter),
     }
 
 
@@ -209,6 +211,30 @@ def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[LetterRo
     ids_sql, params = newest_under_items_sql(
         agenda_item_ids, offset=0, limit=RELATED_LETTERS_SHOWN, excluding=letter.pk
     )
+    return _letter_rows(ids_sql, params)
+
+
+def citing_letters(letter: Letter) -> list[LetterRow]:
+    """Letters in the archive that cite this one by any of its symbols (replies, mostly):
+    who answered whom. One statement, through the index on the cited symbol."""
+    lookups = [symbol.lookup for symbol in letter.symbols.all()]
+    if not lookups:
+        return []
+    citing = (
+        visible_letters()
+        .filter(citations__cited_lookup__in=lookups)
+        .exclude(pk=letter.pk)
+        .order_by()
+        .values("pk")
+    )
+    ids_sql, params = citing.query.sql_with_params()
+    return _letter_rows(ids_sql, list(params), limit=CITING_LETTERS_SHOWN)
+
+
+def _letter_rows(ids_sql: str, params: list, limit: int | None = None) -> list[LetterRow]:
+    """The letters whose ids `ids_sql` selects, newest first, as rows with their symbols and
+    sender state (one statement, no query per letter)."""
+    limit_sql = f" LIMIT {int(limit)}" if limit else ""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT l.id, coalesce((SELECT array_agg(s.symbol ORDER BY s.position)"
@@ -216,7 +242,7 @@ def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[LetterRo
             " l.distribution_date, l.doc_type, coalesce(m.short_en, ''), l.sender_state_printed"
             " FROM archive_letter l LEFT JOIN archive_memberstate m ON m.id = l.sender_state_id"
             f" WHERE l.id IN ({ids_sql})"
-            " ORDER BY l.distribution_date DESC NULLS LAST, l.id DESC",
+            f" ORDER BY l.distribution_date DESC NULLS LAST, l.id DESC{limit_sql}",
             params,
         )
         return [LetterRow(*row) for row in cursor.fetchall()]

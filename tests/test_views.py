@@ -150,3 +150,15 @@ def test_facet_links_add_or_remove_one_value_and_keep_every_other_filter():
     assert state.links[0].url == "?q=mines&agenda=75-40&state=PSE&state=AZE"
     assert year.links[0].url == "?q=mines&agenda=75-40&state=PSE&year=2021"
     assert state.links[0].count_label == "1 letter" and agenda.links[0].count_label == "3 letters"
+
+
+def test_a_letter_lists_the_letters_that_cite_it(client, db):
+    """Who answered whom: A/53/568 cites A/53/560-S/1998/1019; once that letter is in the
+    archive, its page lists A/53/568 among the letters citing it."""
+    cited = Letter.objects.create(bodies="GA_SC", doc_type="letter")
+    LetterSymbol.objects.create(letter=cited, symbol="A/53/560", position=0)
+    LetterSymbol.objects.create(letter=cited, symbol="S/1998/1019", position=1)
+    html = client.get("/A/53/560/").content.decode()
+    assert "Letters in the archive that cite this one" in html
+    assert 'href="/A/53/568/"' in html
+    assert "cite this one" not in client.get("/A/80/434/").content.decode()
