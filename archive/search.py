@@ -408,6 +408,23 @@ def _match_condition(query: str) -> tuple[str, list]:
     return sql, params
 
 
+# The letter's first symbol, for sorting by symbol.
+SYMBOL_SQL = (
+    "(SELECT s.lookup FROM archive_lettersymbol s WHERE s.letter_id = {id}"
+    " ORDER BY s.position LIMIT 1)"
+)
+
+
+def _hit_orders(letter_id: str) -> dict[str, str]:
+    """ORDER BY clauses over candidate rows (rank, ddate, letter_id) for each sort."""
+    return {
+        "relevance": "rank DESC, ddate DESC NULLS LAST, letter_id DESC",
+        "newest": "ddate DESC NULLS LAST, letter_id DESC",
+        "oldest": "ddate ASC NULLS LAST, letter_id ASC",
+        "symbol": SYMBOL_SQL.format(id=letter_id) + " ASC NULLS LAST, letter_id ASC",
+    }
+
+
 def _search_statement(
     query: str,
     id_condition: str,
@@ -505,16 +522,7 @@ def _search_statement(
         )
         checked_params = phrase_params
 
-    symbol_sql = (
-        "(SELECT s.lookup FROM archive_lettersymbol s WHERE s.letter_id = {id}"
-        " ORDER BY s.position LIMIT 1)"
-    )
-    orders = {
-        "relevance": "rank DESC, ddate DESC NULLS LAST, letter_id DESC",
-        "newest": "ddate DESC NULLS LAST, letter_id DESC",
-        "oldest": "ddate ASC NULLS LAST, letter_id ASC",
-        "symbol": symbol_sql.format(id="c.letter_id") + " ASC NULLS LAST, letter_id ASC",
-    }
+    orders = _hit_orders("c.letter_id")
     offset = (page - 1) * per_page
     page_sql = f" LIMIT {int(per_page)} OFFSET {int(offset)}"
     hits_params: list = []
@@ -538,7 +546,7 @@ def _search_statement(
         full_orders = {
             "newest": "l.distribution_date DESC NULLS LAST, l.id DESC",
             "oldest": "l.distribution_date ASC NULLS LAST, l.id ASC",
-            "symbol": symbol_sql.format(id="l.id") + " ASC NULLS LAST, l.id ASC",
+            "symbol": SYMBOL_SQL.format(id="l.id") + " ASC NULLS LAST, l.id ASC",
         }
         language_sql = " AND t.language = ANY(%s)" if languages else ""
         letter_sql = id_condition.format(id="l.id")
@@ -628,16 +636,7 @@ def _page_statement(
         )
         candidate_params = letter_params + language_params
 
-    symbol_sql = (
-        "(SELECT s.lookup FROM archive_lettersymbol s WHERE s.letter_id = {id}"
-        " ORDER BY s.position LIMIT 1)"
-    )
-    orders = {
-        "relevance": "rank DESC, ddate DESC NULLS LAST, letter_id DESC",
-        "newest": "ddate DESC NULLS LAST, letter_id DESC",
-        "oldest": "ddate ASC NULLS LAST, letter_id ASC",
-        "symbol": symbol_sql.format(id="letters.letter_id") + " ASC NULLS LAST, letter_id ASC",
-    }
+    orders = _hit_orders("letters.letter_id")
     offset = (page - 1) * per_page
     hits_from_candidates = (
         "SELECT letter_id, text_id, language, rank FROM letters"
@@ -651,7 +650,7 @@ def _page_statement(
         full_orders = {
             "newest": "l.distribution_date DESC NULLS LAST, l.id DESC",
             "oldest": "l.distribution_date ASC NULLS LAST, l.id ASC",
-            "symbol": symbol_sql.format(id="l.id") + " ASC NULLS LAST, l.id ASC",
+            "symbol": SYMBOL_SQL.format(id="l.id") + " ASC NULLS LAST, l.id ASC",
         }
         exists_sql = (
             f"EXISTS (SELECT 1 FROM archive_lettertext t WHERE t.letter_id = l.id"
