@@ -38,9 +38,9 @@ static: install
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 
 test: install db
-	$(PY) -m pytest
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
