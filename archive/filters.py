@@ -16,7 +16,7 @@ Parameters (all optional, all combinable; several values of one parameter mean "
     claims         ``yes``: only letters in which an incident claim was found
     sort           ``relevance`` (default with q), ``newest`` (default without), ``oldest``,
                    ``symbol``
-    page           page number
+    page           page number;  per_page: 10, 20 (default), 50 or 100 letters a page
 
 Invalid values become form errors; views show them with status 400, never a 500.
 """
@@ -46,6 +46,7 @@ MAX_QUERY_LENGTH = 500
 MAX_VALUES_PER_PARAMETER = 50
 AGENDA_PATTERN = re.compile(r"^\s*(\d{1,3})\s*[-/ ]\s*(\d{1,4})\s*([a-z]?)\s*$", re.IGNORECASE)
 
+PAGE_SIZES = [10, 20, 50, 100]
 SORTS = [
     ("relevance", _("Relevance")),
     ("newest", _("Newest first")),
@@ -231,6 +232,12 @@ class LetterFilter(django_filters.FilterSet):
         min_value=1,
         max_value=10_000,
     )
+    per_page = django_filters.TypedChoiceFilter(
+        method="keep",
+        label=_("Letters per page"),
+        choices=[(str(n), str(n)) for n in PAGE_SIZES],
+        coerce=int,
+    )
 
     class Meta:
         model = Letter
@@ -238,7 +245,7 @@ class LetterFilter(django_filters.FilterSet):
         form = LetterFilterForm
 
     def keep(self, queryset: QuerySet, name: str, value) -> QuerySet:
-        """Parameters the views read from `form.cleaned_data` (q, sort, page)."""
+        """Parameters the views read from `form.cleaned_data` (q, sort, page, per_page)."""
         return queryset
 
     def filter_agenda(self, queryset, name, value):
@@ -293,8 +300,9 @@ class LetterFilter(django_filters.FilterSet):
 
 
 def active_filters(filterset: LetterFilter) -> dict[str, object]:
-    """The filters the reader set (q, sort and page aside), for chips and "remove" links."""
-    ignored = {"q", "sort", "page"}
+    """The filters the reader set (q, sort, page and page size aside), for chips and "remove"
+    links."""
+    ignored = {"q", "sort", "page", "per_page"}
     return {
         name: value
         for name, value in filterset.form.cleaned_data.items()

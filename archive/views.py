@@ -37,6 +37,7 @@ ADVANCED_FIELDS = [
     "date",
     "letter_date",
     "claims",
+    "per_page",
 ]
 
 
@@ -90,6 +91,7 @@ def _results_page(request, *, template: str, with_search: bool):
                 filterset,
                 sort=cleaned.get("sort") or None,
                 page=cleaned.get("page") or 1,
+                per_page=cleaned.get("per_page") or None,
                 exact=request.GET.get("exact") == "1",
             )
         else:
@@ -97,6 +99,7 @@ def _results_page(request, *, template: str, with_search: bool):
                 filterset,
                 sort=cleaned.get("sort") or None,
                 page=cleaned.get("page") or 1,
+                per_page=cleaned.get("per_page") or None,
                 exact=request.GET.get("exact") == "1",
             )
     except SearchTooBroad:

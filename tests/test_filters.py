@@ -174,3 +174,15 @@ def test_search_letters_rejects_invalid_filters(db):
 def test_list_page_filters(client, db, french_letter):
     html = client.get("/", {"agenda": "75-40"}).content.decode()
     assert french_letter.get_absolute_url() in html and "A/80/434" not in html
+
+
+def test_page_size_is_a_choice_kept_by_the_page_links(client, db):
+    searched = client.get("/search/", {"q": "palestinian", "per_page": "50"})
+    assert searched.context["results"].per_page == 50
+    listed = client.get("/", {"per_page": "10"})
+    assert listed.status_code == 200
+    assert len(listed.context["results"].hits) == min(10, Letter.objects.public().count())
+    assert client.get("/", {"per_page": "7"}).status_code == 400
+    assert "Letters per page" not in " ".join(
+        chip for chip in map(str, client.get("/", {"per_page": "10"}).context["chips"])
+    )
