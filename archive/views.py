@@ -37,7 +37,6 @@ ADVANCED_FIELDS = [
     "date",
     "letter_date",
     "claims",
-    "per_page",
 ]
 
 
