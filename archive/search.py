@@ -415,6 +415,14 @@ SYMBOL_SQL = (
 )
 
 
+# The same orders over archive_letter rows `l`, when the whole match set must be ordered.
+LETTER_ORDERS = {
+    "newest": "l.distribution_date DESC NULLS LAST, l.id DESC",
+    "oldest": "l.distribution_date ASC NULLS LAST, l.id ASC",
+    "symbol": SYMBOL_SQL.format(id="l.id") + " ASC NULLS LAST, l.id ASC",
+}
+
+
 def _hit_orders(letter_id: str) -> dict[str, str]:
     """ORDER BY clauses over candidate rows (rank, ddate, letter_id) for each sort."""
     return {
@@ -543,11 +551,6 @@ def _search_statement(
         hits_sql = f"(SELECT json_agg(h) FROM ({hits_from_candidates}) h)"
     else:
         # More matches than candidates: order the whole match set, not the first candidates.
-        full_orders = {
-            "newest": "l.distribution_date DESC NULLS LAST, l.id DESC",
-            "oldest": "l.distribution_date ASC NULLS LAST, l.id ASC",
-            "symbol": SYMBOL_SQL.format(id="l.id") + " ASC NULLS LAST, l.id ASC",
-        }
         language_sql = " AND t.language = ANY(%s)" if languages else ""
         letter_sql = id_condition.format(id="l.id")
         full_sql = (
@@ -555,7 +558,7 @@ def _search_statement(
             f" 0::real AS rank FROM archive_letter l WHERE {letter_sql} AND EXISTS ("
             "SELECT 1 FROM archive_lettertext t WHERE t.letter_id = l.id"
             f" AND t.search_vector @@ {tsquery}{language_sql})"
-            f" ORDER BY {full_orders[sort]}" + page_sql
+            f" ORDER BY {LETTER_ORDERS[sort]}" + page_sql
         )
         hits_sql = (
             f"(CASE WHEN (SELECT count(*) FROM cand) <= {int(limit)}"
@@ -647,11 +650,6 @@ def _page_statement(
         hits_sql = f"(SELECT json_agg(h) FROM ({hits_from_candidates}) h)"
     else:
         # More matches than candidates: order the whole match set, not the first candidates.
-        full_orders = {
-            "newest": "l.distribution_date DESC NULLS LAST, l.id DESC",
-            "oldest": "l.distribution_date ASC NULLS LAST, l.id ASC",
-            "symbol": SYMBOL_SQL.format(id="l.id") + " ASC NULLS LAST, l.id ASC",
-        }
         exists_sql = (
             f"EXISTS (SELECT 1 FROM archive_lettertext t WHERE t.letter_id = l.id"
             f" AND {match_sql}{language_sql})"
@@ -659,7 +657,7 @@ def _page_statement(
         full_sql = (
             "SELECT l.id AS letter_id, NULL::bigint AS text_id, NULL AS language,"
             f" 0::real AS rank FROM archive_letter l WHERE {letter_condition} AND {exists_sql}"
-            f" ORDER BY {full_orders[sort]} LIMIT {int(per_page)} OFFSET {int(offset)}"
+            f" ORDER BY {LETTER_ORDERS[sort]} LIMIT {int(per_page)} OFFSET {int(offset)}"
         )
         hits_sql = (
             f"(CASE WHEN (SELECT count(*) FROM cand) <= {int(limit)}"
