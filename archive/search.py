@@ -259,6 +259,7 @@ def search_letters(
     languages = filterset.form.cleaned_data.get("language") or []
     limit = None if exact else CANDIDATE_LIMIT
     unverified = False
+    relaxed = None  # the phrase's words AND-ed, for queries with a phrase
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             # Matching through the GIN index is what keeps common terms fast (PERFORMANCE.md).

@@ -263,3 +263,17 @@ def test_an_excluded_word_excludes_in_every_language(french_letter):
     assert french_letter.pk in [h.letter.pk for h in search_letters("mines").hits]
     for query in ["mines -Arménie", "mines -azerbaidjan", 'mines -"champs de mines"']:
         assert french_letter.pk not in [h.letter.pk for h in search_letters(query).hits], query
+
+
+@pytest.mark.parametrize("query", ["", "palestinian"])
+@pytest.mark.parametrize("sort", ["newest", "oldest", "symbol"])
+def test_more_matches_than_candidates_still_sorts_the_whole_set(db, monkeypatch, query, sort):
+    """Beyond CANDIDATE_LIMIT the total is an estimate and date or symbol order is taken over
+    every match (a search page with only filters reaches this on a big archive)."""
+    import archive.search
+
+    everything = search_letters(query, sort=sort, exact=True)
+    monkeypatch.setattr(archive.search, "CANDIDATE_LIMIT", 1)
+    capped = search_letters(query, sort=sort)
+    assert not capped.total_is_exact
+    assert [h.letter.pk for h in capped.hits] == [h.letter.pk for h in everything.hits]
