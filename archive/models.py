@@ -119,9 +119,6 @@ class LetterQuerySet(models.QuerySet):
     def public(self):
         return self.filter(is_synthetic=False)
 
-    def for_list(self):
-        return self.select_related("sender_state").prefetch_related("symbols")
-
     def for_detail(self):
         return self.select_related("sender_state").prefetch_related(
             "symbols",
@@ -353,10 +350,6 @@ class RankingVector(models.Expression):
         return hash((RankingVector, self.body_chars, self.annex_chars))
 
 
-class LetterTextQuerySet(models.QuerySet):
-    pass
-
-
 class LetterText(models.Model):
     """One language version of a letter: its text verbatim, and the parts the parser found."""
 
@@ -389,8 +382,6 @@ class LetterText(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = LetterTextQuerySet.as_manager()
 
     class Meta:
         ordering = ["letter", "language"]

@@ -855,10 +855,6 @@ def _marked(headline: str) -> SafeString:
 def _facets(data: dict, filterset: LetterFilter) -> list[Facet]:
     cleaned = filterset.form.cleaned_data
     selected_agenda = {f"{s}-{n}{x}" for s, n, x in cleaned.get("agenda") or []}
-    selected_states = set(cleaned.get("state") or [])
-    selected_years = {str(y) for y in cleaned.get("year") or []}
-    selected_languages = set(cleaned.get("language") or [])
-    selected_types = set(cleaned.get("type") or [])
     language_names = dict(LANGUAGES)
     type_names = dict(Letter.DocType.choices)
 
@@ -873,49 +869,31 @@ def _facets(data: dict, filterset: LetterFilter) -> list[Facet]:
         if row.get("title"):
             label = _("%(label)s: %(value)s") % {"label": label, "value": row["title"]}
         agenda.append(FacetValue(value, label, row["n"], value in selected_agenda))
+
+    def facet(param: str, label: str, key: str, name) -> Facet:
+        """A facet whose values are the `key` column of its rows, labelled by `name(value)`."""
+        selected = {str(v) for v in cleaned.get(param) or []}
+        values = [
+            FacetValue(str(r[key]), str(name(r)), r["n"], str(r[key]) in selected)
+            for r in data.get(param) or []
+        ]
+        return Facet(param, label, values)
+
     return [
         Facet("agenda", _("Agenda item"), agenda),
-        Facet(
-            "state",
-            _("Sender state"),
-            [
-                FacetValue(r["iso3"], r["short_en"], r["n"], r["iso3"] in selected_states)
-                for r in data.get("state") or []
-            ],
-        ),
-        Facet(
-            "year",
-            _("Year"),
-            [
-                FacetValue(str(r["year"]), str(r["year"]), r["n"], str(r["year"]) in selected_years)
-                for r in data.get("year") or []
-            ],
-        ),
-        Facet(
+        facet("state", _("Sender state"), "iso3", lambda r: r["short_en"]),
+        facet("year", _("Year"), "year", lambda r: r["year"]),
+        facet(
             "language",
             _("Language"),
-            [
-                FacetValue(
-                    r["language"],
-                    str(language_names.get(r["language"], r["language"])),
-                    r["n"],
-                    r["language"] in selected_languages,
-                )
-                for r in data.get("language") or []
-            ],
+            "language",
+            lambda r: language_names.get(r["language"], r["language"]),
         ),
-        Facet(
+        facet(
             "type",
             _("Document type"),
-            [
-                FacetValue(
-                    r["doc_type"],
-                    str(type_names.get(r["doc_type"], r["doc_type"])),
-                    r["n"],
-                    r["doc_type"] in selected_types,
-                )
-                for r in data.get("type") or []
-            ],
+            "doc_type",
+            lambda r: type_names.get(r["doc_type"], r["doc_type"]),
         ),
     ]
 
