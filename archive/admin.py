@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -88,14 +89,71 @@ class ClaimInline(admin.TabularInline):
     extra = 0
 
 
+class ReviewQueueFilter(admin.SimpleListFilter):
+    """The editors' queue: letters with fields the parser could not read with confidence,
+    not yet reviewed. Each choice shows its exact count."""
+
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        letters = model_admin.get_queryset(request)
+        counts = letters.aggregate(
+            needs=Count("pk", filter=Q(needs_review=True, reviewed_at__isnull=True)),
+            reviewed=Count("pk", filter=Q(reviewed_at__isnull=False)),
+            unreviewed=Count("pk", filter=Q(reviewed_at__isnull=True)),
+        )
+        return [
+            ("needs", _("Needs review (%(count)d)") % {"count": counts["needs"]}),
+            (
+                "unreviewed",
+                _("Read automatically, not reviewed (%(count)d)") % {"count": counts["unreviewed"]},
+            ),
+            ("reviewed", _("Reviewed by an editor (%(count)d)") % {"count": counts["reviewed"]}),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "needs":
+            return queryset.filter(needs_review=True, reviewed_at__isnull=True)
+        if self.value() == "unreviewed":
+            return queryset.filter(reviewed_at__isnull=True)
+        if self.value() == "reviewed":
+            return queryset.filter(reviewed_at__isnull=False)
+        return queryset
+
+
 @admin.register(Letter)
 class LetterAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "doc_type", "distribution_date", "sender_state", "ga_session"]
-    list_filter = ["doc_type", "bodies", "ga_session", "original_language", "is_synthetic"]
+    list_display = [
+        "__str__",
+        "doc_type",
+        "distribution_date",
+        "sender_state",
+        "ga_session",
+        "review_state",
+    ]
+    list_filter = [
+        ReviewQueueFilter,
+        "doc_type",
+        "bodies",
+        "ga_session",
+        "original_language",
+        "is_synthetic",
+    ]
     search_fields = ["symbols__lookup", "sender_person", "sender_state__name_en", "texts__title"]
     date_hierarchy = "distribution_date"
     autocomplete_fields = ["sender_state"]
-    readonly_fields = ["fingerprint", "created_at", "updated_at"]
+    readonly_fields = [
+        "fingerprint",
+        "created_at",
+        "updated_at",
+        "reviewed_by",
+        "reviewed_at",
+        "edited_fields",
+        "uncertain_fields",
+        "import_differences",
+    ]
+    actions = ["mark_reviewed"]
     inlines = [
         LetterSymbolInline,
         LetterAgendaItemInline,
@@ -135,6 +193,33 @@ class LetterAdmin(admin.ModelAdmin):
 
     def review_view(self, request, sha256):
         return upload.review_upload(request, sha256, self.admin_site)
+
+    @admin.display(description=_("review"))
+    def review_state(self, letter: Letter) -> str:
+        if letter.is_reviewed:
+            return _("reviewed")
+        if letter.needs_review:
+            return _("needs review: %(fields)s") % {"fields": ", ".join(letter.uncertain_fields)}
+        return _("not reviewed")
+
+    def save_model(self, request, obj, form, change):
+        # An editor's change is theirs: imports never overwrite these fields again.
+        if change and form.changed_data:
+            obj.edited_fields = sorted(set(obj.edited_fields) | set(form.changed_data))
+            obj.reviewed_by = request.user
+            obj.reviewed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Mark the selected letters as reviewed"))
+    def mark_reviewed(self, request, queryset):
+        count = queryset.filter(reviewed_at__isnull=True).update(
+            reviewed_by=request.user, reviewed_at=timezone.now()
+        )
+        self.message_user(
+            request,
+            ngettext("%d letter marked reviewed.", "%d letters marked reviewed.", count) % count,
+            messages.SUCCESS,
+        )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is IncidentClaim:

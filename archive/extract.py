@@ -89,7 +89,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
 
@@ -173,6 +173,7 @@ class ExtractedText:
     pages: int | None  # PDF page count; None for other formats
     sha256: str  # hex digest of the uploaded bytes
     warnings: tuple[str, ...] = ()
+    by_ocr: bool = False  # some of the text was read by OCR (a worse source than a text layer)
 
 
 def extract_text(
@@ -191,7 +192,8 @@ def extract_text(
     digest = hashlib.sha256(data).hexdigest()
     if extension == ".pdf":
         text, pages, warnings = _extract_pdf(data)
-        return ExtractedText(text, "pdf", pages, digest, warnings)
+        by_ocr = any(_OCR_MARK in warning for warning in warnings)
+        return ExtractedText(text, "pdf", pages, digest, warnings, by_ocr)
     if extension == ".docx":
         text, warnings = _extract_docx(data)
         return ExtractedText(text, "docx", None, digest, warnings)
@@ -317,10 +319,16 @@ def _fill_empty_pages_by_ocr(
     ]
 
     if every_page_empty and not read_by_ocr:
+        if ocr.out_of_time:
+            raise ExtractionError(
+                "The PDF has no text layer (a scanned image), and OCR could not read it "
+                f"within its time limit ({OCR_TOTAL_SECONDS} s per file)."
+            )
         if ocr.failed:
             raise ExtractionError(
                 "The PDF has no text layer (a scanned image), and OCR failed on it "
-                "(it took too long or stopped with an error)."
+                "(it took too long or stopped with an error; each page may take "
+                f"{OCR_STEP_TIMEOUT_SECONDS} s and {OCR_MEMORY_BYTES // (1024 * 1024)} MB)."
             )
         raise ExtractionError("The PDF has no text layer, and OCR found no text on its pages.")
     warnings = []
@@ -331,8 +339,16 @@ def _fill_empty_pages_by_ocr(
             warnings.append(
                 f"Text of pages {_page_list(sorted(read_by_ocr))} produced by OCR; check it."
             )
-    if ocr.failed:
-        warnings.append(f"OCR failed on pages {_page_list(ocr.failed)}.")
+    if ocr.out_of_time:
+        warnings.append(
+            f"OCR stopped at its time limit ({OCR_TOTAL_SECONDS} s per file): pages "
+            f"{_page_list(ocr.out_of_time)} were not read."
+        )
+    failed = [number for number in ocr.failed if number not in ocr.out_of_time]
+    if failed:
+        warnings.append(
+            f"OCR failed on pages {_page_list(failed)} (a page too large or too slow to read)."
+        )
     if len(empty_pages) > OCR_MAX_PAGES:
         warnings.append(
             f"OCR reads at most {OCR_MAX_PAGES} pages; pages "
@@ -466,20 +482,27 @@ def _collapse_spaces(line: str) -> str:
 # ----------------------------------------------------------------------------------- OCR
 
 OCR_WARNING = "Text produced by OCR; check it."
+# Every warning that says some text came from OCR contains this.
+_OCR_MARK = "produced by OCR"
 # At most this many pages of one PDF are OCR'd (a letter is a few pages; each takes seconds).
 OCR_MAX_PAGES = 30
 # The resolution the fixture's tesseract text was made at; lower gives worse words.
 OCR_DPI = 300
 # Each pdftoppm or tesseract run is stopped after this many seconds ...
 OCR_STEP_TIMEOUT_SECONDS = 60
-# ... and pages not begun this long after the OCR of a PDF started are not read.
-OCR_TOTAL_SECONDS = 240
+# ... and pages not begun this long after the OCR of a PDF started are not read. A letter's
+# scanned pages take about 3.7 s each here (two at a time): 90 s reads some 40 pages, and a
+# crafted PDF holds an upload worker no longer than that.
+OCR_TOTAL_SECONDS = 90
+# Each pdftoppm or tesseract run may use this much address space; a crafted page that needs
+# more fails alone (a 300 dpi A4 page needs about 150 MB in tesseract).
+OCR_MEMORY_BYTES = 768 * 1024 * 1024
 # A huge page (a poster, or a hostile 200-inch crop box) is rendered at a lower resolution so
 # that its image stays under this many pixels (A3 at 300 dpi is 17 million).
 _OCR_MAX_PIXELS = 40_000_000
 # Pages are OCR'd in parallel, one tesseract thread each: on a two-core machine tesseract's
 # own threads made a page 5 times slower (18.8 s instead of 3.7 s for A/47/843's page 1).
-_OCR_WORKERS = max(1, min(4, os.cpu_count() or 1))
+_OCR_WORKERS = max(1, min(2, os.cpu_count() or 1))
 _OCR_ENVIRONMENT = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 # English OCR reads A/47/843 word for word as the fixture; eng+fra+spa lost 2 % of its words
 # and took a third longer. So the first page is read in English, its language is guessed
@@ -496,8 +519,10 @@ _OCR_LANGUAGE_MARGIN = 5
 
 @dataclass(frozen=True)
 class _OcrTools:
-    pdftoppm: str
-    tesseract: str
+    # Each run through `prlimit --as=OCR_MEMORY_BYTES --` (util-linux): a crafted page that
+    # needs more memory fails alone instead of swapping the server.
+    pdftoppm: tuple[str, ...]
+    tesseract: tuple[str, ...]
     languages: frozenset[str]
 
 
@@ -505,6 +530,7 @@ class _OcrTools:
 class _OcrResult:
     texts: dict[int, str]  # page number -> text, for the pages OCR read
     failed: list[int]  # pages where a tool timed out or failed, or time ran out
+    out_of_time: list[int] = field(default_factory=list)  # of those, the ones never begun
 
 
 def ocr_available() -> bool:
@@ -516,12 +542,14 @@ def _ocr_tools() -> _OcrTools | None:
     """Find pdftoppm and tesseract with an English language pack, or None."""
     pdftoppm = shutil.which("pdftoppm")
     tesseract = shutil.which("tesseract")
-    if pdftoppm is None or tesseract is None:
+    prlimit = shutil.which("prlimit")
+    if pdftoppm is None or tesseract is None or prlimit is None:
         return None
     languages = _tesseract_languages(tesseract)
     if _OCR_FIRST_LANGUAGE not in languages:
         return None
-    return _OcrTools(pdftoppm, tesseract, languages)
+    limit = [prlimit, f"--as={OCR_MEMORY_BYTES}", "--"]
+    return _OcrTools((*limit, pdftoppm), (*limit, tesseract), languages)
 
 
 @cache
@@ -563,6 +591,8 @@ def _ocr_pdf_pages(
         for number, text in zip(numbers, [first_text, *rest_texts], strict=True):
             if text is None:
                 result.failed.append(number)
+                if time.monotonic() >= deadline:
+                    result.out_of_time.append(number)
             else:
                 result.texts[number] = text
     return result
@@ -590,7 +620,7 @@ def _ocr_page(
     try:
         _run_tool(
             [
-                tools.pdftoppm,
+                *tools.pdftoppm,
                 "-r", str(dpi), "-gray", "-png", "-singlefile",
                 "-f", str(number), "-l", str(number),
                 str(pdf_path), str(prefix),
@@ -598,7 +628,7 @@ def _ocr_page(
             _step_timeout(deadline),
         )  # fmt: skip
         output = _run_tool(
-            [tools.tesseract, str(image), "stdout", "-l", language], _step_timeout(deadline)
+            [*tools.tesseract, str(image), "stdout", "-l", language], _step_timeout(deadline)
         )
     except (OSError, subprocess.SubprocessError, _OutOfTime):
         return None

@@ -1,19 +1,40 @@
 """The one write path: a parsed letter becomes rows, atomically and idempotently.
 
 `import_letters`, the admin upload and the benchmark generator all call `ingest_letter`.
-A letter is found again by any of its document symbols, or, while its symbols are unknown,
-by a fingerprint of what a corrected text does not change (language, dates, title).
+
+Identity. A file that carries document symbols is that letter, and only that letter: it is
+found by its symbols, never by a fingerprint, and when its symbols name two letters, or a
+letter that already has another symbol of the same body, the file is refused as a conflict
+(reported, nothing applied). Only a file without symbols is found by a fingerprint of what a
+corrected text does not change (language, dates, title, sender).
+
+An editor's work is never undone by an import:
+- a letter an editor reviewed is not changed by an import: what the file would change is
+  reported (``IngestResult.differences``, kept on the letter for the editor), not applied;
+- claims are matched by their quote, not recreated: ids and review status stay, an editor's
+  reviewed claims are never touched; annexes are updated in place;
+- a text from a better source (an official PDF's text layer) is never replaced by one from a
+  worse source (a plain .txt, OCR) unless the editor asks (``replace_better_source``).
+
+Concurrent imports of the same files: each letter's keys (symbols, fingerprint, checksum)
+are locked for the transaction (PostgreSQL advisory locks), so a second importer waits for the
+first and then finds the letter it stored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import re
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import django
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from archive.extract import ExtractionError, extract_text
@@ -34,8 +55,22 @@ from archive.models import (
 from archive.parsing import ParsedLetter, ParseError, parse_letter
 from archive.parsing.states import resolve_state
 
-PARSER_VERSION = "2"  # bump when parsing changes: the next import refreshes every letter
+PARSER_VERSION = "3"  # bump when parsing changes: the next import refreshes every letter
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf", ".docx"}
+# How good a text's source is: an official PDF's text layer is what the UN published; a Word
+# file is the sender's draft; a .txt or .md is a conversion; OCR reads the page, with errors.
+SOURCE_QUALITY = {"ocr": 1, "txt": 2, "md": 2, "docx": 3, "pdf": 4}
+SOURCE_LABELS = {
+    1: "a scan read by OCR",
+    2: "a plain-text file",
+    3: "a Word file",
+    4: "the text layer of a PDF",
+}
+# A letter's symbols, joined, must fit LetterText.symbols_text.
+_MAX_SYMBOLS_TEXT = 200
+# Tries of one letter when a concurrent import made the transaction fail (a deadlock, a row
+# inserted meanwhile): the next try finds the other import's rows.
+_ATTEMPTS = 3
 
 
 class IngestError(ValueError):
@@ -48,9 +83,13 @@ class IngestError(ValueError):
 
 @dataclass(frozen=True)
 class IngestResult:
-    status: str  # "created", "updated" or "unchanged"
+    # "created", "updated", "unchanged", or "kept": the letter was reviewed by an editor, or
+    # has a text from a better source; what the file would change is in `differences`.
+    status: str
     letter: Letter
     letter_text: LetterText
+    differences: tuple[str, ...] = ()  # what was not applied, in words for the editor
+    note: str = ""  # why ("kept as stored (the letter was reviewed by an editor)")
 
 
 @dataclass(frozen=True)
@@ -61,6 +100,11 @@ class LetterFile:
     sha256: str
     file_format: str
     warnings: tuple[str, ...] = ()  # e.g. "Text produced by OCR; check it."
+    by_ocr: bool = False
+
+    @property
+    def source_quality(self) -> int:
+        return SOURCE_QUALITY["ocr" if self.by_ocr else self.file_format]
 
 
 def read_letter_file(data: bytes, filename: str) -> LetterFile:
@@ -72,24 +116,81 @@ def read_letter_file(data: bytes, filename: str) -> LetterFile:
         extracted = extract_text(data, filename, max_bytes=settings.UPLOAD_MAX_BYTES)
     except ExtractionError as error:
         raise IngestError(error.reason) from error
+    return parse_letter_file(
+        extracted.text, extracted.sha256, extracted.format, extracted.warnings, extracted.by_ocr
+    )
+
+
+def parse_letter_file(
+    text: str, sha256: str, file_format: str, warnings=(), by_ocr: bool = False
+) -> LetterFile:
+    """Parse text already extracted (the upload review reads the text stored at upload)."""
     try:
-        parsed = parse_letter(extracted.text)
+        parsed = parse_letter(text)
     except ParseError as error:
         raise IngestError(str(error)) from error
-    return LetterFile(parsed, extracted.sha256, extracted.format, extracted.warnings)
+    return LetterFile(parsed, sha256, file_format, tuple(warnings), by_ocr)
 
 
 def ingest_file(path: Path) -> IngestResult:
     """Read, parse and store one file from disk (the `import_letters` path)."""
     data = path.read_bytes()
-    letter_file = read_letter_file(data, path.name)
-    return ingest_letter(
-        letter_file.parsed,
-        source_name=path.name,
-        source_sha256=letter_file.sha256,
-        source_size=len(data),
-        source_format=letter_file.file_format,
-    )
+    return store_letter_file(read_letter_file(data, path.name), path.name, len(data))
+
+
+def _read_for_import(path: Path) -> tuple[Path, LetterFile | IngestError, int]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return path, IngestError(f"Cannot read the file: {error.strerror}."), 0
+    try:
+        return path, read_letter_file(data, path.name), len(data)
+    except IngestError as error:
+        return path, error, len(data)
+
+
+def read_letter_files(
+    paths: list[Path], *, jobs: int = 1
+) -> Iterator[tuple[Path, LetterFile | IngestError, int]]:
+    """Read and parse files, in order: (path, the file read or why not, its size).
+
+    With jobs > 1 the reading and parsing (the import's CPU work) runs in that many
+    processes while the caller stores what is ready; storing stays in one process, one
+    transaction per letter, so every guarantee of ingest_letter holds. The processes are
+    spawned (not forked): a fork would share this process's database connection."""
+    if jobs <= 1:
+        yield from map(_read_for_import, paths)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=django.setup) as pool:
+        yield from pool.map(_read_for_import, paths, chunksize=8)
+
+
+def store_letter_file(letter_file: LetterFile, name: str, size: int) -> IngestResult:
+    """Store one read file, retrying when a concurrent import got in the way.
+
+    Raises IngestError for every failure, database errors included, with its reason."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return ingest_letter(
+                letter_file.parsed,
+                source_name=name,
+                source_sha256=letter_file.sha256,
+                source_size=size,
+                source_format=letter_file.file_format,
+                source_quality=letter_file.source_quality,
+            )
+        except (IntegrityError, OperationalError) as error:
+            if attempt == _ATTEMPTS:
+                raise IngestError(_database_reason(error)) from error
+        except DatabaseError as error:
+            raise IngestError(_database_reason(error)) from error
+    raise AssertionError("unreachable")
+
+
+def _database_reason(error: DatabaseError) -> str:
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return f"The database refused this letter ({first_line[:300]}); nothing of it was saved."
 
 
 def fingerprint(parsed: ParsedLetter) -> str:
@@ -108,12 +209,47 @@ def fingerprint(parsed: ParsedLetter) -> str:
 
 
 def find_letter(parsed: ParsedLetter) -> Letter | None:
+    """The letter this reading is a text of, or None for a new letter.
+
+    A reading with symbols is found by its symbols only; one without, by its fingerprint.
+    Raises IngestError when the symbols conflict with the archive (see the module's doc)."""
     lookups = [symbol.upper() for symbol in parsed.symbols]
-    if lookups:
-        letter = Letter.objects.filter(symbols__lookup__in=lookups).first()
-        if letter:
-            return letter
-    return Letter.objects.filter(fingerprint=fingerprint(parsed)).first()
+    if not lookups:
+        return Letter.objects.filter(fingerprint=fingerprint(parsed)).first()
+    owners = {
+        s.letter_id: s.letter
+        for s in LetterSymbol.objects.filter(lookup__in=lookups).select_related("letter")
+    }
+    if len(owners) > 1:
+        named = ", ".join(sorted(str(letter) for letter in owners.values()))
+        raise IngestError(
+            f"Conflict: the symbols {' '.join(parsed.symbols)} belong to different letters "
+            f"in the archive ({named}); nothing was changed."
+        )
+    if not owners:
+        return None
+    letter = next(iter(owners.values()))
+    for stored in letter.symbols.all():
+        body = stored.lookup.split("/")[0]
+        same_body = [lookup for lookup in lookups if lookup.split("/")[0] == body]
+        if same_body and stored.lookup not in same_body:
+            raise IngestError(
+                f"Conflict: letter {letter} already has the symbol {stored.symbol}, and this "
+                f"file says {' '.join(parsed.symbols)}; nothing was changed."
+            )
+    return letter
+
+
+def _lock_identity(parsed: ParsedLetter, source_sha256: str) -> None:
+    """Serialize concurrent imports of one letter until this transaction ends."""
+    keys = sorted(
+        {f"symbol:{s.upper()}" for s in parsed.symbols}
+        | ({f"fingerprint:{fingerprint(parsed)}"} if not parsed.symbols else set())
+        | {f"source:{source_sha256}"}
+    )
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
 @transaction.atomic
@@ -124,15 +260,30 @@ def ingest_letter(
     source_sha256: str,
     source_size: int | None = None,
     source_format: str = "txt",
+    source_quality: int | None = None,
     stored_path: str = "",
     uploaded_by=None,
+    reviewed_by=None,
+    edited_fields: tuple[str, ...] = (),
+    replace_better_source: bool = False,
     synthetic: bool = False,
 ) -> IngestResult:
     """Store a parsed letter (one language version); return what happened.
 
     The same file again is `unchanged`; a changed file for a letter already here (same
     symbol, same language) is `updated`; a new language of a known letter is attached to it.
+    A letter an editor reviewed, or whose text comes from a better source, is `kept`, with
+    what the file would change in `differences`. ``reviewed_by`` is the editor who reviewed
+    this reading (the upload review): their reading is applied, and the letter is marked
+    reviewed, with ``edited_fields`` the fields they corrected.
     """
+    if source_quality is None:
+        source_quality = SOURCE_QUALITY.get(source_format, 0)
+    if len(" ".join(parsed.symbols)) > _MAX_SYMBOLS_TEXT or any(
+        len(s) > 60 for s in parsed.symbols
+    ):
+        raise IngestError("The document symbols are too long to be UN symbols.")
+    _lock_identity(parsed, source_sha256)
     letter = find_letter(parsed)
     existing_text = (
         LetterText.objects.filter(letter=letter, language=parsed.language).first()
@@ -146,10 +297,34 @@ def ingest_letter(
     ):
         return IngestResult("unchanged", letter, existing_text)
 
+    reasons = []
+    if letter is not None and reviewed_by is None and letter.is_reviewed:
+        reasons.append("the letter was reviewed by an editor")
+    if (
+        existing_text
+        and existing_text.source_quality > source_quality
+        and not replace_better_source
+    ):
+        better = SOURCE_LABELS.get(existing_text.source_quality, "a better source")
+        reasons.append(f"its text comes from {better}")
+    if reasons:
+        differences = tuple(_differences(letter, existing_text, parsed, source_sha256))
+        note = f"kept as stored ({'; '.join(reasons)})"
+        letter.import_differences = [
+            {"source": source_name[:255], "note": note, "differences": list(differences)}
+        ]
+        Letter.objects.filter(pk=letter.pk).update(import_differences=letter.import_differences)
+        return IngestResult("kept", letter, existing_text, differences, note)
+
     status = "updated" if existing_text else "created"
     if letter is None:
         letter = Letter(is_synthetic=synthetic)
-    _fill_letter(letter, parsed)
+    _fill_letter(letter, parsed, editor=reviewed_by is not None)
+    if reviewed_by is not None:
+        letter.reviewed_by = reviewed_by
+        letter.reviewed_at = timezone.now()
+        letter.edited_fields = sorted(set(letter.edited_fields) | set(edited_fields))
+        letter.import_differences = []
     letter.save()
     _store_symbols(letter, parsed.symbols)
 
@@ -158,17 +333,19 @@ def ingest_letter(
     letter_text.masthead = parsed.masthead
     letter_text.body = parsed.body
     letter_text.full_text = parsed.text
-    letter_text.symbols_text = " ".join(letter.symbol_list)
+    letter_text.symbols_text = " ".join(letter.symbol_list)[:_MAX_SYMBOLS_TEXT]
     letter_text.annexes_text = "\n\n".join(
         "\n".join(filter(None, [a.heading, a.title, a.text])) for a in parsed.annexes
     )
     letter_text.source_name = source_name[:255]
     letter_text.source_sha256 = source_sha256
+    letter_text.source_format = source_format[:5]
+    letter_text.source_quality = source_quality
     letter_text.parser_version = PARSER_VERSION
     letter_text.save()
 
     annexes = _store_annexes(letter_text, parsed)
-    _store_agenda_items(letter, parsed)
+    differences = _store_agenda_items(letter, parsed)
     _store_signatories(letter, parsed)
     _store_citations(letter, parsed)
     _store_claims(letter, letter_text, annexes, parsed)
@@ -183,20 +360,84 @@ def ingest_letter(
             "uploaded_by": uploaded_by,
         },
     )
-    return IngestResult(status, letter, letter_text)
+    return IngestResult(status, letter, letter_text, tuple(differences))
 
 
-def _fill_letter(letter: Letter, parsed: ParsedLetter) -> None:
+def _differences(
+    letter: Letter, text: LetterText | None, parsed: ParsedLetter, source_sha256: str
+) -> list[str]:
+    """What storing this reading would change on the letter, in words for the editor."""
+    found = []
+    stored = {field: getattr(letter, field) for field in _LETTER_FIELDS}
+    stored["sender_state"] = letter.sender_state_id
+    new = _letter_values(parsed)
+    new["sender_state"] = new["sender_state"].pk if new["sender_state"] else None
+    for field, value in new.items():
+        if value and value != stored[field]:
+            found.append(f"{field}: {stored[field] or '(empty)'} -> {value}")
+    symbols = {s.upper() for s in letter.symbol_list}
+    added = [s for s in parsed.symbols if s.upper() not in symbols]
+    if added:
+        found.append(f"symbols: add {' '.join(added)}")
+    if parsed.ga_session and parsed.agenda_items:
+        stored_items = [
+            (link.agenda_item.ga_session, link.agenda_item.number, link.agenda_item.sub_item)
+            for link in letter.agenda_links.select_related("agenda_item")
+        ]
+        items = [(parsed.ga_session, ref.number, ref.sub_item) for ref in parsed.agenda_items]
+        if items != stored_items:
+            found.append(
+                "agenda items: "
+                + (", ".join(f"{n}{sub}" for _s, n, sub in stored_items) or "(none)")
+                + " -> "
+                + ", ".join(f"{n}{sub}" for _s, n, sub in items)
+            )
+    if text is not None and text.source_sha256 != source_sha256:
+        found.append(f"text ({parsed.language}): {text.source_name} -> this file")
+    return found
+
+
+_LETTER_FIELDS = (
+    "doc_type",
+    "bodies",
+    "ga_session",
+    "sc_year",
+    "distribution_date",
+    "letter_date",
+    "original_language",
+    "sender_person",
+    "sender_role",
+    "sender_state",
+    "sender_state_printed",
+    "addressees",
+)
+
+
+def _fill_letter(letter: Letter, parsed: ParsedLetter, *, editor: bool = False) -> None:
     """Letter-level facts. A new letter takes them all; a known one only fills its blanks,
-    except from a text in the original language, which is authoritative."""
-    authoritative = letter.pk is None or parsed.language == (
-        parsed.original_language or letter.original_language
+    except from a text in the original language, which is authoritative, or an editor's
+    reading. Fields an editor entered are never changed by an import."""
+    authoritative = (
+        editor
+        or letter.pk is None
+        or parsed.language == (parsed.original_language or letter.original_language)
     )
+    for field, value in _letter_values(parsed).items():
+        if field in letter.edited_fields and not editor:
+            continue
+        # Never blank out a known fact because one text did not show it.
+        if value and (authoritative or not getattr(letter, field)):
+            setattr(letter, field, value)
+    if not parsed.symbols and not letter.fingerprint:
+        letter.fingerprint = fingerprint(parsed)
+
+
+def _letter_values(parsed: ParsedLetter) -> dict:
     has_ga = bool(parsed.ga_session) or any(s.startswith("A/") for s in parsed.symbols)
     has_sc = bool(parsed.sc_year) or any(s.startswith("S/") for s in parsed.symbols)
     sender = parsed.sender
     state = resolve_member_state(sender.state) if sender and sender.state else None
-    values = {
+    return {
         "doc_type": parsed.doc_type,
         "bodies": "GA_SC" if has_ga and has_sc else ("GA" if has_ga else "SC"),
         "ga_session": parsed.ga_session,
@@ -210,12 +451,6 @@ def _fill_letter(letter: Letter, parsed: ParsedLetter) -> None:
         "sender_state_printed": (sender.state or "") if sender else "",
         "addressees": list(parsed.addressees),
     }
-    for field, value in values.items():
-        # Never blank out a known fact because one text did not show it.
-        if value and (authoritative or not getattr(letter, field)):
-            setattr(letter, field, value)
-    if not parsed.symbols and not letter.fingerprint:
-        letter.fingerprint = fingerprint(parsed)
 
 
 def resolve_member_state(printed: str | None) -> MemberState | None:
@@ -237,39 +472,61 @@ def _store_symbols(letter: Letter, symbols: tuple[str, ...]) -> None:
 
 
 def _store_annexes(letter_text: LetterText, parsed: ParsedLetter) -> dict[int, Annex]:
-    letter_text.annexes.all().delete()
+    """Update the annexes in place (their ids, and the claims linked to them, stay).
+
+    An annex the new text no longer has goes, unless an editor reviewed a claim in it."""
+    stored = {annex.order: annex for annex in letter_text.annexes.all()}
     annexes = {}
     for annex in parsed.annexes:
-        annexes[annex.order] = Annex.objects.create(
-            letter_text=letter_text,
-            order=annex.order,
-            heading=annex.heading or "",
-            title=annex.title or "",
-            letter_date=annex.letter_date,
-            author_person=annex.signatory.name if annex.signatory else "",
-            author_role=(annex.signatory.role or "") if annex.signatory else "",
-            original_language=annex.original_language or "",
-            text=annex.text,
-        )
+        row = stored.pop(annex.order, None) or Annex(letter_text=letter_text, order=annex.order)
+        row.heading = annex.heading or ""
+        row.title = annex.title or ""
+        row.letter_date = annex.letter_date
+        row.author_person = (annex.signatory.name if annex.signatory else "")[:200]
+        row.author_role = ((annex.signatory.role or "") if annex.signatory else "")[:200]
+        row.original_language = annex.original_language or ""
+        row.text = annex.text
+        row.save()
+        annexes[annex.order] = row
+    reviewed = IncidentClaim.objects.exclude(review_status=IncidentClaim.Review.UNREVIEWED)
+    for gone in stored.values():
+        if not reviewed.filter(annex=gone).exists():
+            gone.delete()
     return annexes
 
 
-def _store_agenda_items(letter: Letter, parsed: ParsedLetter) -> None:
+def _store_agenda_items(letter: Letter, parsed: ParsedLetter) -> list[str]:
+    """Link the letter to its agenda items; return the titles it prints differently.
+
+    Agenda items are shared by every letter of their session: an import never rewrites
+    one's title (or its topic). A title printed differently is returned for the editor."""
     if not parsed.ga_session or not parsed.agenda_items:
-        return  # an item number means nothing without its session
+        return []  # an item number means nothing without its session
     links = []
+    differences = []
     for position, ref in enumerate(parsed.agenda_items):
         item, _ = AgendaItem.objects.get_or_create(
             ga_session=parsed.ga_session, number=ref.number, sub_item=ref.sub_item
         )
-        if ref.title and not item.titles.get(parsed.language):
+        stored_title = item.titles.get(parsed.language)
+        if ref.title and not stored_title:
             item.titles[parsed.language] = ref.title
             if parsed.language == "en" and item.topic_id is None:
                 item.topic = _topic_for(ref.title)
             item.save()
+        elif ref.title and _comparable(ref.title) != _comparable(stored_title):
+            differences.append(
+                f"agenda item {item.label} of session {item.ga_session}: the archive's title "
+                f"“{stored_title}” is kept; this letter prints “{ref.title}”"
+            )
         links.append(LetterAgendaItem(letter=letter, agenda_item=item, position=position))
     LetterAgendaItem.objects.filter(letter=letter).delete()
     LetterAgendaItem.objects.bulk_create(links)
+    return differences
+
+
+def _comparable(title: str) -> str:
+    return re.sub(r"\W+", " ", title).strip().casefold()
 
 
 def _topic_for(english_title: str) -> Topic:
@@ -316,42 +573,71 @@ def _store_citations(letter: Letter, parsed: ParsedLetter) -> None:
     )
 
 
+def _claim_key(section: int, quote: str) -> tuple[int, str]:
+    return section, " ".join(quote.split())
+
+
 def _store_claims(
     letter: Letter, letter_text: LetterText, annexes: dict[int, Annex], parsed: ParsedLetter
 ) -> None:
-    """Replace the extractor's unreviewed claims; an editor's reviewed ones stay."""
-    letter_text.claims.filter(review_status=IncidentClaim.Review.UNREVIEWED).delete()
-    reviewed = {(c.quote_start, c.quote_end) for c in letter_text.claims.all()}
+    """Match the extracted claims with the stored ones by section and quote.
+
+    A matched claim keeps its id; an unreviewed one takes the new reading, an editor's
+    reviewed one is left as the editor left it (only its quote's offsets follow the text).
+    Unreviewed claims the new reading no longer finds go; reviewed ones always stay."""
+    annex_orders = {annex.pk: order for order, annex in annexes.items()}
+    stored = {}
+    for claim in letter_text.claims.all():
+        section = annex_orders.get(claim.annex_id, 0) if claim.annex_id else 0
+        stored.setdefault(_claim_key(section, claim.quote), claim)
     claimant = letter.sender_state
+    seen = set()
     for claim in parsed.claims:
-        if (claim.quote_start, claim.quote_end) in reviewed:
+        key = _claim_key(claim.section, claim.quote)
+        if key in seen:
             continue
+        seen.add(key)
+        row = stored.pop(key, None)
+        annex = annexes.get(claim.section) if claim.section else None
+        if row is not None and row.review_status != IncidentClaim.Review.UNREVIEWED:
+            row.quote, row.quote_start, row.quote_end = (
+                claim.quote,
+                claim.quote_start,
+                claim.quote_end,
+            )
+            row.annex = annex
+            row.save(update_fields=["quote", "quote_start", "quote_end", "annex"])
+            continue
+        row = row or IncidentClaim(letter=letter, letter_text=letter_text)
         accused_state = resolve_member_state(claim.accused)
-        IncidentClaim.objects.create(
-            letter=letter,
-            letter_text=letter_text,
-            annex=annexes.get(claim.section) if claim.section else None,
-            kind=claim.kind[:100],
-            claimant=claimant,
-            claimant_name=(claimant.short_en if claimant else claim.claimant or "")[:200],
-            accused_name=(claim.accused or "")[:300],
-            accused_state=accused_state,
-            date=claim.date,
-            period_start=claim.period_start,
-            period_end=claim.period_end,
-            date_precision=claim.date_precision,
-            place=(claim.place or "")[:300],
-            killed=claim.killed,
-            killed_civilians=claim.killed_civilians,
-            injured=claim.injured,
-            injured_civilians=claim.injured_civilians,
-            victims=(claim.victims or "")[:300],
-            quote=claim.quote,
-            quote_start=claim.quote_start,
-            quote_end=claim.quote_end,
-            confidence=claim.confidence,
-            found_by=claim.found_by[:50],
-        )
+        row.annex = annex
+        row.kind = claim.kind[:100]
+        row.claimant = claimant
+        row.claimant_name = (claimant.short_en if claimant else claim.claimant or "")[:200]
+        row.accused_name = (claim.accused or "")[:300]
+        row.accused_state = accused_state
+        row.date = claim.date
+        row.period_start = claim.period_start
+        row.period_end = claim.period_end
+        row.date_precision = claim.date_precision
+        row.place = (claim.place or "")[:300]
+        row.killed = claim.killed
+        row.killed_civilians = claim.killed_civilians
+        row.injured = claim.injured
+        row.injured_civilians = claim.injured_civilians
+        row.victims = (claim.victims or "")[:300]
+        row.quote = claim.quote
+        row.quote_start = claim.quote_start
+        row.quote_end = claim.quote_end
+        row.confidence = claim.confidence
+        row.found_by = claim.found_by[:50]
+        row.save()
+    unreviewed_gone = [
+        claim.pk
+        for claim in stored.values()
+        if claim.review_status == IncidentClaim.Review.UNREVIEWED
+    ]
+    IncidentClaim.objects.filter(pk__in=unreviewed_gone).delete()
 
 
 def iter_letter_files(paths: list[Path]) -> list[Path]:

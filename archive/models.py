@@ -167,6 +167,26 @@ class Letter(models.Model):
     is_synthetic = models.BooleanField(
         default=False, help_text=_("Generated for benchmarks; never part of the real archive.")
     )
+    # Provenance. A letter an editor reviewed (saved from the upload review, or changed in the
+    # admin) is never changed by an import again: what a re-import would change is kept in
+    # import_differences for the editor, not applied. edited_fields names the fields an editor
+    # entered or corrected.
+    reviewed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    edited_fields = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    import_differences = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("What the last import of a file would have changed; not applied."),
+    )
+    # The parser's confidence: fields it could not read with confidence (left empty, never
+    # guessed) put the letter in the editors' "needs review" queue; field_readings keeps, per
+    # field, the confidence and the span of the text it was read from.
+    needs_review = models.BooleanField(_("needs review"), default=False)
+    uncertain_fields = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    field_readings = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -188,6 +208,12 @@ class Letter(models.Model):
                 name="letter_public_newest",
             ),
             models.Index(fields=["letter_date"], name="letter_letter_date"),
+            # The admin's "needs review" queue: a small part of the archive.
+            models.Index(
+                fields=["-distribution_date"],
+                condition=Q(needs_review=True),
+                name="letter_needs_review",
+            ),
             models.Index(
                 fields=["sender_state", "-distribution_date"], name="letter_sender_newest"
             ),
@@ -226,6 +252,10 @@ class Letter(models.Model):
         if symbols:
             return reverse("letter_by_symbol", args=[symbols[0]])
         return reverse("letter_by_id", args=[self.pk])
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_at is not None
 
     @property
     def symbol_list(self) -> list[str]:
@@ -365,6 +395,11 @@ class LetterText(models.Model):
     annexes_text = models.TextField(blank=True, editable=False)
     source_name = models.CharField(max_length=255, blank=True)
     source_sha256 = models.CharField(max_length=64, db_index=True)
+    # How good the text's source is (archive.ingest.SOURCE_QUALITY): an import never replaces
+    # the text of a better source (an official PDF's text layer) with a worse one (a plain
+    # .txt, or OCR), unless an editor asks.
+    source_format = models.CharField(max_length=5, blank=True)
+    source_quality = models.PositiveSmallIntegerField(default=0)
     parser_version = models.CharField(max_length=20)
     # PostgreSQL keeps it current: no signals, no reindex command.
     search_vector = models.GeneratedField(

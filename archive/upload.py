@@ -2,8 +2,10 @@
 
 Nothing touches the archive tables before the editor saves the review form. In between, the
 uploaded bytes wait in ``MEDIA_ROOT/pending/<sha256>.upload`` (a name the server chooses,
-never the uploader's), with a small JSON note of who uploaded what. The review page parses
-them again, so no parser output is trusted from the browser. Saving builds a corrected
+never the uploader's), with a small JSON note of who uploaded what and the text extracted at
+upload in ``<sha256>.text``: extraction (OCR of a scan takes seconds) runs once per upload,
+and the review page parses the stored text (milliseconds), so no parser output is trusted
+from the browser. Saving builds a corrected
 ``ParsedLetter`` and stores it through ``archive.ingest.ingest_letter``, the same write path as
 ``import_letters``; the original file is kept under ``MEDIA_ROOT/letters/``.
 
@@ -37,8 +39,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from archive.extract import safe_filename
-from archive.ingest import IngestError, find_letter, ingest_letter, read_letter_file
-from archive.models import LANGUAGES, Letter, LetterSymbol, SourceFile
+from archive.ingest import (
+    SOURCE_LABELS,
+    IngestError,
+    LetterFile,
+    find_letter,
+    ingest_letter,
+    parse_letter_file,
+    read_letter_file,
+)
+from archive.models import LANGUAGES, AgendaItem, Letter, LetterSymbol, SourceFile
 from archive.parsing import AgendaItemRef, ParsedLetter, Person
 from archive.parsing.symbols import split_symbols
 
@@ -103,18 +113,20 @@ class PendingUpload:
     file_format: str
     uploaded_by: str
     uploaded_at: str  # ISO 8601
+    warnings: tuple[str, ...] = ()  # the extraction's, e.g. "Text produced by OCR; check it."
+    by_ocr: bool = False
 
     @property
     def data_path(self) -> Path:
         return _pending_paths(self.sha256)[0]
 
 
-def _pending_paths(sha256: str) -> tuple[Path, Path]:
-    """Where a pending upload's bytes and note live. Only a sha256 can name them."""
+def _pending_paths(sha256: str) -> tuple[Path, Path, Path]:
+    """Where a pending upload's bytes, note and extracted text live. Only a sha256 names them."""
     if not _SHA256.fullmatch(sha256):
         raise Http404(_("No such upload."))
     folder = Path(settings.MEDIA_ROOT) / PENDING_FOLDER
-    return folder / f"{sha256}.upload", folder / f"{sha256}.json"
+    return folder / f"{sha256}.upload", folder / f"{sha256}.json", folder / f"{sha256}.text"
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -132,25 +144,46 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def keep_pending(data: bytes, pending: PendingUpload) -> None:
-    """Keep an upload's bytes server-side until the editor saves or discards it."""
-    data_path, note_path = _pending_paths(pending.sha256)
+def keep_pending(data: bytes, pending: PendingUpload, text: str) -> None:
+    """Keep an upload's bytes and extracted text server-side until the editor saves or
+    discards it. The note is written last: a pending upload is listed only once whole."""
+    data_path, note_path, text_path = _pending_paths(pending.sha256)
     _write_atomically(data_path, data)
+    _write_atomically(text_path, text.encode("utf-8"))
     _write_atomically(note_path, json.dumps(dataclasses.asdict(pending)).encode())
+
+
+def _pending_from_note(note: dict) -> PendingUpload:
+    note["warnings"] = tuple(note.get("warnings", ()))
+    return PendingUpload(**note)
 
 
 def load_pending(sha256: str) -> tuple[PendingUpload, bytes]:
     """The pending upload named by its sha256, or 404."""
-    data_path, note_path = _pending_paths(sha256)
+    data_path, note_path, _text_path = _pending_paths(sha256)
     try:
         note = json.loads(note_path.read_text(encoding="utf-8"))
         data = data_path.read_bytes()
     except (OSError, ValueError) as error:
         raise Http404(_("No such upload.")) from error
-    pending = PendingUpload(**note)
+    pending = _pending_from_note(note)
     if hashlib.sha256(data).hexdigest() != pending.sha256:
         raise Http404(_("The pending upload is damaged; upload the file again."))
     return pending, data
+
+
+def read_pending(pending: PendingUpload, data: bytes) -> LetterFile:
+    """Parse the text extracted at upload (extracting again only if it is missing)."""
+    text_path = _pending_paths(pending.sha256)[2]
+    try:
+        text = text_path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        letter_file = read_letter_file(data, pending.original_name)
+        _write_atomically(text_path, letter_file.parsed.text.encode("utf-8"))
+        return letter_file
+    return parse_letter_file(
+        text, pending.sha256, pending.file_format, pending.warnings, pending.by_ocr
+    )
 
 
 def discard_pending(sha256: str) -> None:
@@ -164,7 +197,7 @@ def list_pending() -> list[PendingUpload]:
     pending = []
     for note_path in folder.glob("*.json"):
         try:
-            pending.append(PendingUpload(**json.loads(note_path.read_text(encoding="utf-8"))))
+            pending.append(_pending_from_note(json.loads(note_path.read_text(encoding="utf-8"))))
         except (OSError, ValueError, TypeError):
             continue  # half-written or foreign file: not an upload we can show
     return sorted(pending, key=lambda p: p.uploaded_at)
@@ -294,7 +327,10 @@ def receive_file(uploaded, user) -> UploadOutcome:
             file_format=file_format,
             uploaded_by=user.get_username(),
             uploaded_at=timezone.now().isoformat(),
+            warnings=letter_file.warnings,
+            by_ocr=letter_file.by_ocr,
         ),
+        letter_file.parsed.text,
     )
     log_event("pending review", user, file=name, sha256=sha256, size=len(data), format=file_format)
     return UploadOutcome(name, "ready", _("Read as a letter; review it before saving."), sha256)
@@ -339,6 +375,24 @@ def _agenda_line(item: AgendaItemRef) -> str:
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# Review form fields -> the Letter fields an editor's correction of them protects.
+_EDITED_LETTER_FIELDS = {
+    "doc_type": ["doc_type"],
+    "original_language": ["original_language"],
+    "distribution_date": ["distribution_date"],
+    "ga_session": ["ga_session"],
+    "sc_year": ["sc_year"],
+    "letter_date": ["letter_date"],
+    "sender_person": ["sender_person"],
+    "sender_role": ["sender_role"],
+    "sender_state": ["sender_state", "sender_state_printed"],
+    "addressees": ["addressees"],
+    "symbols": ["symbols"],
+    "agenda_items": ["agenda_items"],
+    "signatories": ["signatories"],
+}
 
 
 class ReviewForm(forms.Form):
@@ -406,10 +460,18 @@ class ReviewForm(forms.Form):
         help_text=gettext_lazy("One per line: the letter's first, then the annexes'."),
     )
 
-    def __init__(self, *args, parsed: ParsedLetter, **kwargs):
+    def __init__(self, *args, parsed: ParsedLetter, better_source: str = "", **kwargs):
         self.parsed = parsed
         kwargs.setdefault("initial", self.initial_from(parsed))
         super().__init__(*args, **kwargs)
+        if better_source:
+            # A worse source never replaces a better one unless the editor asks, here.
+            self.fields["replace_better_source"] = forms.BooleanField(
+                label=_("Replace the stored text, which comes from %(source)s, with this file's")
+                % {"source": better_source},
+                required=False,
+                help_text=_("Unticked, the stored text is kept and nothing is saved."),
+            )
         for annex in parsed.annexes:
             self.fields[f"annex_{annex.order}_title"] = forms.CharField(
                 label=_("Annex %(order)s title") % {"order": annex.order},
@@ -418,7 +480,9 @@ class ReviewForm(forms.Form):
             )
         # What the parser could not fill: highlighted on the review page.
         self.missing = {
-            name for name in self.fields if self.initial.get(name) in (None, "", [], ())
+            name
+            for name in self.fields
+            if self.initial.get(name) in (None, "", [], ()) and name != "replace_better_source"
         }
 
     @staticmethod
@@ -449,7 +513,18 @@ class ReviewForm(forms.Form):
         return [self[f"annex_{annex.order}_title"] for annex in self.parsed.annexes]
 
     def letter_fields(self):
-        return [field for field in self if not field.name.startswith("annex_")]
+        return [
+            field
+            for field in self
+            if not field.name.startswith("annex_") and field.name != "replace_better_source"
+        ]
+
+    def corrected_fields(self) -> tuple[str, ...]:
+        """The letter fields the editor changed from the parser's reading."""
+        changed = set()
+        for name in self.changed_data:
+            changed.update(_EDITED_LETTER_FIELDS.get(name, ()))
+        return tuple(sorted(changed))
 
     def clean_symbols(self) -> tuple[str, ...]:
         symbols: list[str] = []
@@ -565,7 +640,7 @@ def review_upload(request: HttpRequest, sha256: str, admin_site) -> HttpResponse
     _require_upload_permission(request)
     pending, data = load_pending(sha256)
     try:
-        letter_file = read_letter_file(data, pending.original_name)
+        letter_file = read_pending(pending, data)
     except IngestError as error:
         # Read once at upload; a parser changed since then may refuse it now.
         discard_pending(sha256)
@@ -573,14 +648,15 @@ def review_upload(request: HttpRequest, sha256: str, admin_site) -> HttpResponse
         return redirect("admin:archive_letter_upload")
 
     parsed = letter_file.parsed
+    better_source = _better_source(parsed, letter_file.source_quality)
     if request.method == "POST":
-        form = ReviewForm(request.POST, parsed=parsed)
+        form = ReviewForm(request.POST, parsed=parsed, better_source=better_source)
         if form.is_valid():
-            response = _save(request, pending, data, form)
+            response = _save(request, pending, data, form, letter_file.source_quality)
             if response is not None:
                 return response
     else:
-        form = ReviewForm(parsed=parsed)
+        form = ReviewForm(parsed=parsed, better_source=better_source)
     return render(
         request,
         "admin/archive/letter/upload_review.html",
@@ -593,11 +669,58 @@ def review_upload(request: HttpRequest, sha256: str, admin_site) -> HttpResponse
             "extraction_warnings": letter_file.warnings,
             "form": form,
             "what_saving_does": _what_saving_does(parsed),
+            "agenda_title_differences": _agenda_title_differences(parsed),
         },
     )
 
 
-def _save(request: HttpRequest, pending: PendingUpload, data: bytes, form: ReviewForm):
+def _better_source(parsed: ParsedLetter, quality: int) -> str:
+    """The kind of the stored text of this letter that is better than this file, or ""."""
+    try:
+        letter = find_letter(parsed)
+    except IngestError:
+        return ""
+    if letter is None:
+        return ""
+    text = letter.texts.filter(language=parsed.language).first()
+    if text is None or text.source_quality <= quality:
+        return ""
+    return SOURCE_LABELS.get(text.source_quality, _("a better source"))
+
+
+def _agenda_title_differences(parsed: ParsedLetter) -> list[str]:
+    """Agenda items the archive already has under another title: the archive's is kept."""
+    if not parsed.ga_session:
+        return []
+    stored = {
+        (item.number, item.sub_item): item
+        for item in AgendaItem.objects.filter(
+            ga_session=parsed.ga_session, number__in=[ref.number for ref in parsed.agenda_items]
+        )
+    }
+    notes = []
+    for ref in parsed.agenda_items:
+        item = stored.get((ref.number, ref.sub_item))
+        title = item.titles.get(parsed.language) if item else None
+        if ref.title and title and _comparable_title(ref.title) != _comparable_title(title):
+            notes.append(
+                _(
+                    "Item %(label)s: the archive's title “%(stored)s” is kept for every letter; "
+                    "this letter prints “%(printed)s”. Change the item itself if the archive's "
+                    "title is wrong."
+                )
+                % {"label": item.label, "stored": title, "printed": ref.title}
+            )
+    return notes
+
+
+def _comparable_title(title: str) -> str:
+    return re.sub(r"\W+", " ", title).strip().casefold()
+
+
+def _save(
+    request: HttpRequest, pending: PendingUpload, data: bytes, form: ReviewForm, quality: int
+):
     """Store the reviewed letter; return a redirect, or None with the error on the form."""
     user = request.user
     known = _archived_source(pending.sha256)
@@ -620,9 +743,18 @@ def _save(request: HttpRequest, pending: PendingUpload, data: bytes, form: Revie
             source_sha256=pending.sha256,
             source_size=pending.size,
             source_format=pending.file_format,
+            source_quality=quality,
             stored_path=stored_path,
             uploaded_by=user,
+            reviewed_by=user,
+            edited_fields=form.corrected_fields(),
+            replace_better_source=form.cleaned_data.get("replace_better_source", False),
         )
+    except IngestError as error:
+        if newly_stored:
+            (Path(settings.MEDIA_ROOT) / stored_path).unlink(missing_ok=True)
+        form.add_error(None, error.reason)
+        return None
     except DatabaseError:
         if newly_stored:
             (Path(settings.MEDIA_ROOT) / stored_path).unlink(missing_ok=True)
@@ -637,6 +769,15 @@ def _save(request: HttpRequest, pending: PendingUpload, data: bytes, form: Revie
         form.add_error(
             None,
             _("The letter could not be saved (the database refused it); nothing was stored."),
+        )
+        return None
+    if result.status == "kept":
+        # The stored text comes from a better source and the editor did not ask to replace it.
+        if newly_stored:
+            (Path(settings.MEDIA_ROOT) / stored_path).unlink(missing_ok=True)
+        form.add_error(
+            "replace_better_source" if "replace_better_source" in form.fields else None,
+            _("Nothing was saved: %(note)s.") % {"note": result.note},
         )
         return None
     discard_pending(pending.sha256)
@@ -674,7 +815,7 @@ def _save(request: HttpRequest, pending: PendingUpload, data: bytes, form: Revie
 def discard_upload(request: HttpRequest, sha256: str) -> HttpResponse:
     """Forget a pending upload without saving anything."""
     _require_upload_permission(request)
-    data_path, _note = _pending_paths(sha256)
+    data_path = _pending_paths(sha256)[0]
     if data_path.exists():
         discard_pending(sha256)
         log_event("discarded", request.user, sha256=sha256)

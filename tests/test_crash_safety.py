@@ -234,3 +234,26 @@ def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_complet
     assert again.returncode == 0, err
     assert f"0 created, 0 updated, {len(names)} unchanged, 0 failed" in out
     assert _counts(scratch_database) == counts
+
+
+def test_two_imports_of_the_same_folder_at_once_both_finish_and_store_each_letter_once(
+    scratch_database, tmp_path
+):
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for path in LETTERS.glob("*.txt"):
+        shutil.copy(path, folder / path.name)
+    files = iter_letter_files([folder])
+
+    first, second = _import(scratch_database, folder), _import(scratch_database, folder)
+    outputs = [process.communicate(timeout=TIMEOUT * 2) for process in (first, second)]
+
+    for process, (out, err) in zip((first, second), outputs, strict=True):
+        assert process.returncode == 0, err
+        assert "0 failed" in out
+        assert "Traceback" not in err
+    created = sum(int(out.split(" created")[0].rsplit(" ", 1)[-1]) for out, _err in outputs)
+    assert created == len(files)  # each letter created by one of them, found by the other
+    assert set(_letter_states(scratch_database, files).values()) == {"complete", "0"}
+    counts = _counts(scratch_database)
+    assert counts["letter"] == counts["lettertext"] == counts["sourcefile"] == len(files)

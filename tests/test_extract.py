@@ -472,7 +472,26 @@ def test_ocr_that_times_out_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
     reason = reason_of(read_pdf(IMAGE_ONLY_PDF), IMAGE_ONLY_PDF)
     assert reason == (
         "The PDF has no text layer (a scanned image), and OCR failed on it "
-        "(it took too long or stopped with an error)."
+        "(it took too long or stopped with an error; each page may take 0.01 s and 768 MB)."
+    )
+
+
+@needs_ocr
+def test_ocr_that_needs_too_much_memory_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tesseract needs far more than 30 MB for a page at 300 dpi: it is stopped, not swapped.
+    monkeypatch.setattr(extract, "OCR_MEMORY_BYTES", 30 * 1024 * 1024)
+    reason = reason_of(read_pdf(IMAGE_ONLY_PDF), IMAGE_ONLY_PDF)
+    assert reason.startswith("The PDF has no text layer (a scanned image), and OCR failed on it")
+    assert "30 MB" in reason
+
+
+@needs_ocr
+def test_ocr_stops_at_its_time_limit_per_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "OCR_TOTAL_SECONDS", 0)
+    reason = reason_of(read_pdf(IMAGE_ONLY_PDF), IMAGE_ONLY_PDF)
+    assert reason == (
+        "The PDF has no text layer (a scanned image), and OCR could not read it "
+        "within its time limit (0 s per file)."
     )
 
 

@@ -114,10 +114,12 @@ def test_upload_review_save_a_real_pdf(editor_client, editor, media_root):
     assert response["Location"] == review_url(data)
     review = editor_client.get(response["Location"])
     assert review.status_code == 200
-    # Nothing is in the archive yet: the file waits server-side, named by its checksum.
+    # Nothing is in the archive yet: the file and its extracted text wait server-side,
+    # named by its checksum.
     assert table_counts() == before
     assert [p.name for p in pending_files(media_root)] == [
         f"{hashlib.sha256(data).hexdigest()}.json",
+        f"{hashlib.sha256(data).hexdigest()}.text",
         f"{hashlib.sha256(data).hexdigest()}.upload",
     ]
 
@@ -268,7 +270,7 @@ def test_several_files_at_once(editor_client, media_root):
     assert "no text layer" in page
     assert review_url((PDFS / "A_49_230-S_1994_822.en.pdf").read_bytes()) in page
     assert table_counts() == before
-    assert len(pending_files(media_root)) == 2
+    assert len(pending_files(media_root)) == 3  # bytes, note and extracted text of the one ready
 
 
 def test_a_pending_upload_can_be_discarded(editor_client, media_root):
@@ -340,7 +342,7 @@ def test_review_errors_are_shown_and_nothing_is_saved(editor_client, media_root)
     assert "belong to different letters" in response.content.decode()
 
     assert table_counts() == before
-    assert len(pending_files(media_root)) == 2  # still waiting for a correct review
+    assert len(pending_files(media_root)) == 3  # still waiting for a correct review
 
 
 def test_the_editor_corrects_agenda_items_sender_and_annex_titles(editor_client):
@@ -519,7 +521,7 @@ def test_staff_without_the_permission_are_refused(client, db, media_root, editor
     assert changelist.status_code == 200
     assert UPLOAD_URL not in changelist.content.decode()
     assert table_counts() == before
-    assert len(pending_files(media_root)) == 2
+    assert len(pending_files(media_root)) == 3
 
 
 def test_the_changelist_links_to_the_upload(editor_client):
@@ -696,3 +698,25 @@ def test_a_scanned_pdf_is_read_by_ocr_and_the_review_says_so(editor_client, medi
     page = response.content.decode()
     assert "Text produced by OCR; check it." in page
     assert "A/47/843" in page
+
+
+@pytest.mark.usefixtures("ocr_tools")
+def test_the_review_reads_the_text_extracted_at_upload_and_never_extracts_again(
+    editor_client, media_root, monkeypatch
+):
+    scan = PDFS / "A_47_843-S_25016.en.pdf"
+    Letter.objects.filter(symbols__lookup="A/47/843").delete()
+    review_location = upload(editor_client, real_file(scan))["Location"]
+
+    def extract_again(*args, **kwargs):
+        raise AssertionError("the review page ran the extraction (OCR) again")
+
+    monkeypatch.setattr("archive.ingest.extract_text", extract_again)
+    for _ in range(2):
+        page = editor_client.get(review_location).content.decode()
+        assert "Text produced by OCR; check it." in page
+        assert "24 December 1992" in page
+    saved = editor_client.post(review_location, form_data(editor_client.get(review_location)))
+    assert saved.status_code == 302
+    text = Letter.objects.by_symbol("A/47/843").get().texts.get()
+    assert (text.source_format, text.source_quality) == ("pdf", 1)  # OCR: the lowest quality

@@ -1,3 +1,4 @@
+import os
 import sys
 import time
 from collections import Counter
@@ -5,46 +6,71 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.ingest import IngestError, ingest_file, iter_letter_files
+from archive.ingest import IngestError, iter_letter_files, read_letter_files, store_letter_file
+
+# Below this many files the parse processes cost more to start than they save.
+PARALLEL_FROM = 40
 
 
 class Command(BaseCommand):
-    help = "Import letters from files or folders (.txt, .md, .pdf, .docx); each one atomically."
+    help = (
+        "Import letters from files or folders (.txt, .md, .pdf, .docx); each one atomically. "
+        "A file that fails is reported with its reason and the run goes on."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path)
         parser.add_argument("--quiet-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="Processes that read and parse files (default: one per core for big imports).",
+        )
 
-    def handle(self, *args, paths, quiet_progress, **options):
+    def handle(self, *args, paths, quiet_progress, jobs, **options):
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise CommandError(f"No such file or folder: {', '.join(missing)}")
         files = iter_letter_files(paths)
+        if jobs is None:
+            jobs = min(4, os.cpu_count() or 1) if len(files) >= PARALLEL_FROM else 1
         counts: Counter[str] = Counter()
         failures: list[tuple[Path, str]] = []
+        reported: list[tuple[Path, str, tuple[str, ...]]] = []
         started = time.monotonic()
-        for done, path in enumerate(files, start=1):
+        for done, (path, letter_file, size) in enumerate(
+            read_letter_files(files, jobs=jobs), start=1
+        ):
             try:
-                result = ingest_file(path)
+                if isinstance(letter_file, IngestError):
+                    raise letter_file
+                result = store_letter_file(letter_file, path.name, size)
             except IngestError as error:
                 counts["failed"] += 1
                 failures.append((path, error.reason))
-            except OSError as error:
-                counts["failed"] += 1
-                failures.append((path, f"Cannot read the file: {error.strerror}."))
             else:
                 counts[result.status] += 1
+                if result.differences or result.note:
+                    reported.append((path, result.note, result.differences))
             if not quiet_progress:
                 self._progress(done, len(files))
         if files and not quiet_progress:
             sys.stderr.write("\n")
 
         seconds = time.monotonic() - started
-        self.stdout.write(
+        summary = (
             f"{len(files)} files in {seconds:.1f} s: "
             f"{counts['created']} created, {counts['updated']} updated, "
             f"{counts['unchanged']} unchanged, {counts['failed']} failed"
         )
+        if counts["kept"]:
+            summary += f", {counts['kept']} kept as an editor or a better source left them"
+        self.stdout.write(summary)
+        for path, note, differences in reported:
+            self.stdout.write(f"  {note or 'for the editor'}: {path}")
+            for difference in differences:
+                self.stdout.write(f"    not applied: {difference}")
         for path, reason in failures:
             self.stdout.write(f"  failed: {path}: {reason}")
         if failures:
