@@ -210,7 +210,7 @@ class LetterAdmin(admin.ModelAdmin):
             obj.reviewed_at = timezone.now()
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Mark the selected letters as reviewed"))
+    @admin.action(description=_("Mark the selected letters as reviewed"), permissions=["change"])
     def mark_reviewed(self, request, queryset):
         count = queryset.filter(reviewed_at__isnull=True).update(
             reviewed_by=request.user, reviewed_at=timezone.now()

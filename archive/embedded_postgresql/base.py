@@ -65,7 +65,7 @@ class DatabaseClient(client.DatabaseClient):
     def settings_to_cmd_args_env(cls, settings_dict, parameters):
         settings_dict = {
             **settings_dict,
-            "HOST": ensure_server(settings.EMBEDDED_PGDATA, settings_dict["NAME"]),
+            "HOST": ensure_server(settings.EMBEDDED_PGDATA, settings_dict["NAME"] or "postgres"),
         }
         args, env = super().settings_to_cmd_args_env(settings_dict, parameters)
         return [psql_path(), *args[1:]], env
@@ -76,5 +76,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_connection_params(self):
         params = super().get_connection_params()
-        params["host"] = ensure_server(settings.EMBEDDED_PGDATA, self.settings_dict["NAME"])
+        # NAME is None on the connection Django opens to create or drop a test database.
+        database = self.settings_dict["NAME"] or "postgres"
+        params["host"] = ensure_server(settings.EMBEDDED_PGDATA, database)
         return params
