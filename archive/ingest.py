@@ -53,6 +53,7 @@ from archive.models import (
     Topic,
 )
 from archive.parsing import ParsedLetter, ParseError, parse_letter
+from archive.parsing.readings import uncertain_fields
 from archive.parsing.states import resolve_state
 
 PARSER_VERSION = "3"  # bump when parsing changes: the next import refreshes every letter
@@ -428,6 +429,12 @@ def _fill_letter(letter: Letter, parsed: ParsedLetter, *, editor: bool = False) 
         # Never blank out a known fact because one text did not show it.
         if value and (authoritative or not getattr(letter, field)):
             setattr(letter, field, value)
+    if authoritative:
+        # What the parser was unsure of puts the letter in the editors' review queue; an
+        # editor's reading has been reviewed field by field.
+        letter.field_readings = {r.field: r.as_json() for r in parsed.readings}
+        letter.uncertain_fields = [] if editor else uncertain_fields(parsed.readings)
+        letter.needs_review = bool(letter.uncertain_fields)
     if not parsed.symbols and not letter.fingerprint:
         letter.fingerprint = fingerprint(parsed)
 

@@ -33,7 +33,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -395,6 +396,52 @@ _EDITED_LETTER_FIELDS = {
 }
 
 
+# Review form fields whose reading (parsing.readings) has another name.
+_READING_OF_FIELD: dict[str, str] = {}
+
+
+def highlighted_text(text: str, readings) -> str:
+    """The extracted text, escaped, with each field's span in a <mark id="read-<field>">.
+
+    Spans nest (the letter's date is inside its title); one that would cross another is
+    left out rather than break the markup."""
+    spans = sorted(
+        (r for r in readings if r.start is not None and r.end and r.end > r.start),
+        key=lambda r: (r.start, -r.end),
+    )
+    kept = []
+    for reading in spans:
+        crosses = any(
+            k.start < reading.start < k.end < reading.end
+            or reading.start < k.start < reading.end < k.end
+            for k in kept
+        )
+        if not crosses:
+            kept.append(reading)
+    events = []
+    for order, reading in enumerate(kept):
+        events.append((reading.start, 1, -(reading.end - reading.start), order, reading))
+        events.append((reading.end, 0, -order, order, reading))
+    events.sort(key=lambda event: event[:4])
+    parts, position = [], 0
+    for offset, is_open, _size, _order, reading in events:
+        parts.append(conditional_escape(text[position:offset]))
+        position = offset
+        if is_open:
+            parts.append(
+                format_html(
+                    '<mark id="read-{}" class="reading reading-{}" title="{}">',
+                    reading.field,
+                    reading.confidence,
+                    reading.field.replace("_", " "),
+                )
+            )
+        else:
+            parts.append(mark_safe("</mark>"))
+    parts.append(conditional_escape(text[position:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece is escaped above
+
+
 class ReviewForm(forms.Form):
     """The parser's reading of one letter, for the editor to correct before it is saved."""
 
@@ -478,6 +525,15 @@ class ReviewForm(forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
+        # How sure the parser is of each field, and where it read it (parsing.readings).
+        self.readings = {
+            name: parsed.reading(_READING_OF_FIELD.get(name, name))
+            for name in self.fields
+            if parsed.reading(_READING_OF_FIELD.get(name, name)) is not None
+        }
+        self.uncertain = {
+            name for name, reading in self.readings.items() if reading.confidence == "low"
+        }
         # What the parser could not fill: highlighted on the review page.
         self.missing = {
             name
@@ -513,11 +569,15 @@ class ReviewForm(forms.Form):
         return [self[f"annex_{annex.order}_title"] for annex in self.parsed.annexes]
 
     def letter_fields(self):
-        return [
+        fields = [
             field
             for field in self
             if not field.name.startswith("annex_") and field.name != "replace_better_source"
         ]
+        for field in fields:
+            # The template shows the confidence and links to the span it was read from.
+            field.reading = self.readings.get(field.name)
+        return fields
 
     def corrected_fields(self) -> tuple[str, ...]:
         """The letter fields the editor changed from the parser's reading."""
@@ -666,6 +726,7 @@ def review_upload(request: HttpRequest, sha256: str, admin_site) -> HttpResponse
             "opts": Letter._meta,
             "pending": pending,
             "parsed": parsed,
+            "highlighted_text": highlighted_text(parsed.text, parsed.readings),
             "extraction_warnings": letter_file.warnings,
             "form": form,
             "what_saving_does": _what_saving_does(parsed),

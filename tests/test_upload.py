@@ -720,3 +720,27 @@ def test_the_review_reads_the_text_extracted_at_upload_and_never_extracts_again(
     assert saved.status_code == 302
     text = Letter.objects.by_symbol("A/47/843").get().texts.get()
     assert (text.source_format, text.source_quality) == ("pdf", 1)  # OCR: the lowest quality
+
+
+def test_the_review_highlights_where_each_field_was_read_and_marks_the_unsure_ones(
+    editor_client, media_root
+):
+    # A 1990 letter whose OCR'd title is damaged: the parser leaves the title empty, unsure.
+    text = (LETTERS / "A_45_155-S_21174.en.txt").read_text(encoding="utf-8") + "\n"
+    response = upload(editor_client, SimpleUploadedFile("a45.en.txt", text.encode()))
+    page = editor_client.get(response["Location"]).content.decode()
+
+    assert "The parser is unsure of" in page
+    title_row = re.search(r'<div class="form-row field-title[^"]*"', page)[0]
+    assert "uncertain" in title_row
+    assert "No well-formed title" in page
+    # Each field's span is marked in the extracted text, and the field links to it.
+    assert re.search(
+        r'<mark id="read-letter_date" class="reading reading-high"[^>]*>'
+        r"27 February 1990</mark>",
+        page,
+    )
+    assert '<a href="#read-letter_date">' in page
+    assert re.search(r'<mark id="read-distribution_date"[^>]*>28 February 1990</mark>', page)
+    # The text is still escaped verbatim around the marks.
+    assert "&lt;" not in text or "&lt;" in page

@@ -24,6 +24,7 @@ from .layout import (
     split_pages,
     vote_symbols,
 )
+from .readings import withhold_contradicted
 from .symbols import find_symbols
 from .types import (
     AgendaItemRef,
@@ -92,7 +93,7 @@ def parse_letter(text: str, *, claims: bool = True) -> ParsedLetter:
     found_claims = (
         _extract_claims(body, annexes, language, sender, title.letter_date) if claims else ()
     )
-    return ParsedLetter(
+    parsed = ParsedLetter(
         symbols=symbols,
         doc_type=title_span.doc_type if title_span else "letter",
         language=language,
@@ -116,6 +117,7 @@ def parse_letter(text: str, *, claims: bool = True) -> ParsedLetter:
         cited_symbols=cited,
         text=text,
     )
+    return withhold_contradicted(parsed)
 
 
 # --------------------------------------------------------------------------- checks

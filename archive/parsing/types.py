@@ -93,3 +93,9 @@ class ParsedLetter:
     claims: tuple[ParsedClaim, ...] = ()
     cited_symbols: tuple[str, ...] = ()  # canonical symbols the text cites, e.g. "A/53/560"
     text: str = field(default="", repr=False)  # the whole input, verbatim
+    # Per field: confidence and the span of `text` it was read from (parsing.readings).
+    readings: tuple = field(default=(), repr=False)
+
+    def reading(self, name: str):
+        """The FieldReading of field ``name``, or None."""
+        return next((r for r in self.readings if r.field == name), None)
