@@ -10,10 +10,12 @@ the next request reconnects by itself (CONN_HEALTH_CHECKS), so nothing needs a r
 import logging
 import sys
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+
+from archive.replicas import replica_aliases
 
 logger = logging.getLogger("archive.health")
 
@@ -21,13 +23,13 @@ logger = logging.getLogger("archive.health")
 RETRY_AFTER_SECONDS = 30
 
 
-def database_state() -> str:
+def database_state(alias: str = "default") -> str:
     try:
-        with connection.cursor() as cursor:
+        with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as error:
-        logger.warning("health: database unavailable: %s", error)
+        logger.warning("health: database %s unavailable: %s", alias, error)
         return "unavailable"
     return "ok"
 
@@ -36,6 +38,8 @@ def database_state() -> str:
 def healthz(request):
     """200 {"database": "ok", ...} when every part answers, else 503 with the failing part."""
     states = {"database": database_state()}
+    # Each read replica (archive/replicas.py): a page routed to one that is down would fail.
+    states.update({alias: database_state(alias) for alias in replica_aliases()})
     healthy = all(state == "ok" for state in states.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **states}, status=200 if healthy else 503

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "archive.middleware.RejectNulBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Before anything reads the database for the request (sessions, authentication).
+    "archive.replicas.ReplicaReadsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -105,6 +107,16 @@ else:
 # A kept connection is checked before reuse: after PostgreSQL restarts, the first request
 # reconnects instead of failing on the dead connection.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Streaming replicas for reads (archive/replicas.py): comma-separated URLs, one per replica.
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+    DATABASES[f"replica_{number}"] = dj_database_url.parse(
+        url, conn_max_age=60, conn_health_checks=True
+    )
+    # Test runs never create a test copy of a replica: it mirrors the primary.
+    DATABASES[f"replica_{number}"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["archive.replicas.PrimaryReplicaRouter"]
+# After a write, the writer's reads stay on the primary this long (replica lag allowance).
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", 10))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

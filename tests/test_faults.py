@@ -23,15 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run(env, *args, check=True) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=check,
-        timeout=120,
+    result = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
+    if check:
+        assert result.returncode == 0, f"{args}: {result.stdout}{result.stderr}"
+    return result
 
 
 @pytest.fixture(scope="module")
