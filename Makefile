@@ -61,16 +61,25 @@ check-deploy: install
 bench: install db
 	$(PY) manage.py bench --letters $(N)
 
+# The site under load (scripts/loadtest.py): gunicorn with production settings on the bench
+# corpus (made by `make bench`'s generator), 50 clients for 60 s, a bulk import running.
+# Ends with `LOAD requests=N errors=N p50_ms=.. p95_ms=.. p99_ms=..`.
+loadtest: install db
+	$(PY) manage.py bench --letters $(N) --runs 1 --queries 1 --import-rounds 0 > /dev/null
+	$(PY) scripts/loadtest.py --letters $(N) --clients 50 --seconds 60
+
 # Known vulnerabilities in the runtime dependencies (pip-audit). Exits 2, saying so, when the
 # advisory service cannot be reached: an audit that did not happen is not a pass.
 audit: install
 	$(PY) scripts/audit.py
 
-# Hostile query strings over every page and endpoint (hypothesis); ends with
-# `FUZZ cases=N server_errors=N`. `make test` runs a 300-case sample of the same test.
+# Hostile input, measured: query strings over every page and endpoint (hypothesis), and the
+# whole corpus of 200+ malformed uploads through the admin and import_letters. Ends with
+# `FUZZ cases=N server_errors=N`. `make test` runs samples of both (300 cases, 30 files).
 fuzz: install db
-	@FUZZ_CASES=$(FUZZ_CASES) $(PY) -m pytest tests/test_fuzz.py -q -s -p no:cacheprovider \
-	  > .fuzz.log 2>&1; status=$$?; cat .fuzz.log; grep '^FUZZ' .fuzz.log; rm -f .fuzz.log; exit $$status
+	@FUZZ_CASES=$(FUZZ_CASES) HOSTILE_SAMPLE=0 $(PY) -m pytest tests/test_fuzz.py \
+	  tests/test_hostile_uploads.py -q -s -p no:cacheprovider > .fuzz.log 2>&1; status=$$?; \
+	  cat .fuzz.log; grep '^HOSTILE' .fuzz.log; grep '^FUZZ' .fuzz.log; rm -f .fuzz.log; exit $$status
 
 # Faults: a bulk import SIGKILLed at $(KILLS) random points and rerun (make test runs 3).
 faults: install db

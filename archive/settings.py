@@ -115,6 +115,8 @@ for number, url in enumerate(env_list("DATABASE_REPLICA_URLS")):
     # Test runs never create a test copy of a replica: it mirrors the primary.
     DATABASES[f"replica_{number}"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["archive.replicas.PrimaryReplicaRouter"]
+# Benchmarks and `make loadtest` only, in the benchmark database: pages show synthetic letters.
+ARCHIVE_SHOW_SYNTHETIC = env_bool("ARCHIVE_SHOW_SYNTHETIC")
 # After a write, the writer's reads stay on the primary this long (replica lag allowance).
 REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", 10))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

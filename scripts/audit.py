@@ -23,7 +23,7 @@ def main() -> int:
         handle.write(requirements)
     requirements_file = Path(handle.name)
     try:
-        result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        result = subprocess.run(
             [
                 sys.executable,
                 "-m",

@@ -6,8 +6,10 @@ folder), so stopping it never touches the server the rest of the suite uses.
 """
 
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -32,19 +34,22 @@ def _run(env, *args, check=True) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def scratch_server(tmp_path_factory):
+def scratch_server():
     """(environment, pgdata, socket_dir) of a scratch embedded server; stopped afterwards."""
-    pgdata = tmp_path_factory.mktemp("scratch") / "pg"
-    env = {
-        **environment_for_database("postgres"),
-        "EMBEDDED_PGDATA": str(pgdata),
-        "DATABASE_URL": "",
-    }
-    env.pop("DATABASE_URL")
-    started = _run(env, "-m", "archive.embedded_postgresql", "start")
-    socket_dir = started.stdout.split("(socket ", 1)[1].split(")", 1)[0]
-    yield env, pgdata, socket_dir
-    _run(env, "-m", "archive.embedded_postgresql", "stop", check=False)
+    # Not under pytest's tmp_path: its folders are private to root, and the server runs as
+    # its own user when we are root. A short path, too: Unix socket paths are limited.
+    folder = Path(tempfile.mkdtemp(prefix="faults-"))
+    folder.chmod(0o755)
+    pgdata = folder / "pg"
+    env = {**environment_for_database("postgres"), "EMBEDDED_PGDATA": str(pgdata)}
+    env.pop("DATABASE_URL", None)
+    try:
+        started = _run(env, "-m", "archive.embedded_postgresql", "start")
+        socket_dir = started.stdout.split("(socket ", 1)[1].split(")", 1)[0]
+        yield env, pgdata, socket_dir
+    finally:
+        _run(env, "-m", "archive.embedded_postgresql", "stop", check=False)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _stop(env) -> None:
