@@ -129,15 +129,14 @@ def _results_page(request, *, template: str, with_search: bool):
 
 
 def _without_empty_parameters(request) -> str | None:
-    """The address without the parameters a submitted form leaves empty (and the defaults,
-    page 1 and the default page size), when it had any: a GET form submits every field, and
+    """The address without the parameters a submitted form leaves empty (and the default page
+    size, which its list always submits), when it had any: a GET form submits every field, and
     "?q=mines&session=&sc_year=&topic=…" is no address to share. None when already clean."""
     pairs = [(name, value) for name, values in request.GET.lists() for value in values]
     kept = [
         (name, value)
         for name, value in pairs
         if value.strip()
-        and not (name == "page" and value == "1")
         and not (name == "per_page" and value == str(PER_PAGE))
     ]
     if len(kept) == len(pairs):

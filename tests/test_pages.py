@@ -98,10 +98,10 @@ def test_words_on_the_list_page_lead_to_the_search(client, db):
 
 def test_a_submitted_form_leaves_no_empty_parameters_in_the_address(client, db):
     response = client.get(
-        "/search/?q=mines&session=&sc_year=&topic=&date_after=&per_page=20&page=1&sort=relevance"
+        "/search/?q=mines&session=&sc_year=&topic=&date_after=&per_page=20&sort=&page=1"
     )
     assert response.status_code == 302
-    assert response["Location"] == "/search/?q=mines&sort=relevance"
+    assert response["Location"] == "/search/?q=mines&page=1"
     assert client.get(response["Location"]).status_code == 200
 
 
@@ -112,8 +112,11 @@ def test_the_page_size_is_a_control_of_the_form(client, db):
 
 
 def test_a_list_without_words_offers_no_sort_by_relevance(client, db):
-    assert 'value="relevance"' not in client.get("/").content.decode()
-    assert 'value="relevance"' in client.get("/search/", {"q": "mines"}).content.decode()
+    sort = re.compile(r'<select id="sort" name="sort">(.*?)</select>', re.S)
+    listing = sort.search(client.get("/").content.decode())[1]
+    assert "Relevance" not in listing and '<option value="" selected>Newest first' in listing
+    searching = sort.search(client.get("/search/", {"q": "mines"}).content.decode())[1]
+    assert '<option value="" selected>Relevance' in searching
 
 
 def test_the_home_page_has_one_search_box(client, db):
