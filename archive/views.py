@@ -136,8 +136,7 @@ def _without_empty_parameters(request) -> str | None:
     kept = [
         (name, value)
         for name, value in pairs
-        if value.strip()
-        and not (name == "per_page" and value == str(PER_PAGE))
+        if value.strip() and not (name == "per_page" and value == str(PER_PAGE))
     ]
     if len(kept) == len(pairs):
         return None
