@@ -147,8 +147,9 @@ class LetterFilterForm(forms.Form):
             self.agenda_ids = list(found.values())
         states = cleaned.get("state") or []
         if states:
-            known = set(MemberState.objects.filter(iso3__in=states).values_list("iso3", flat=True))
-            unknown = [s for s in states if s not in known]
+            # Kept for the filter chips, which name each state.
+            self.states = {s.iso3: s for s in MemberState.objects.filter(iso3__in=states)}
+            unknown = [s for s in states if s not in self.states]
             if unknown:
                 self.add_error(
                     "state",

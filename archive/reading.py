@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from archive.filters import AGENDA_PATTERN
 from archive.labels import readable_caps
 from archive.listing import newest_under_items_sql, symbols_in_order
-from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, MemberState, Topic
+from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, Topic
 from archive.search import visible_letters
 
 CITING_LETTERS_SHOWN = 50
@@ -431,7 +431,7 @@ def _chip_value(form, name: str, value: str) -> str:
     if name == "topic":
         return Topic.objects.filter(slug=value).values_list("name", flat=True).first() or value
     if name == "state":
-        state = MemberState.objects.filter(iso3=value.strip().upper()).first()
+        state = getattr(form, "states", {}).get(value.strip().upper())
         return str(state) if state else value
     choices = getattr(form.fields[name], "choices", None)
     if choices:
