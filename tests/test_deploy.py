@@ -47,3 +47,81 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", PRODUCTION="1")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def _dockerfile_start() -> tuple[dict[str, str], str]:
+    """The image's ENV settings and its start command (the shell string of its CMD)."""
+    import json
+    import re
+
+    text = (ROOT / "Dockerfile").read_text()
+    env_block = re.search(r"^ENV (.+?)(?=^\S)", text, re.M | re.S).group(1)
+    env = dict(re.findall(r"(\w+)=(\S+)", env_block.replace("\\\n", " ")))
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", text, re.M).group(1))
+    assert cmd[:2] == ["sh", "-c"]
+    return env, cmd[2]
+
+
+def test_the_image_start_command_serves_with_production_settings(db, collected_static):
+    """No Docker engine here: the CMD of the Dockerfile runs as it would in the image (same
+    ENV, same command, from the project folder, which is the image's /app), on the test
+    database, and must serve pages and /healthz."""
+    import socket
+    import time
+    import urllib.request
+
+    from django.db import connection
+
+    from .conftest import environment_for_database
+
+    image_env, command = _dockerfile_start()
+    assert image_env["PRODUCTION"] == "1"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **environment_for_database(connection.settings_dict["NAME"]),
+        **image_env,
+        "GUNICORN_HOST": "127.0.0.1",  # the image listens on every interface; tests on loopback
+        "PORT": str(port),
+        "SECRET_KEY": "image-start-test-secret-that-is-long-and-random-0123456789abcdef",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_ROOT": str(collected_static),
+        "GUNICORN_ACCESS_LOG": "",
+        # `python` and `gunicorn` of the image are this environment's.
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    server = subprocess.Popen(["sh", "-c", command], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                # The load balancer's health check comes over plain HTTP: never redirected.
+                with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, "the start command exited"
+                assert time.monotonic() < deadline, "the start command did not serve"
+                time.sleep(0.5)
+        # A page over plain HTTP is redirected to HTTPS; through the proxy it is served.
+        request = urllib.request.Request(base + "/", headers={"X-Forwarded-Proto": "https"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+            assert "Strict-Transport-Security" in response.headers
+            assert "Content-Security-Policy" in response.headers
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        try:
+            urllib.request.build_opener(NoRedirect).open(base + "/", timeout=10)
+            raise AssertionError("plain HTTP was served")
+        except urllib.error.HTTPError as error:
+            assert error.code == 301
+            assert error.headers["Location"].startswith("https://")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
