@@ -149,6 +149,8 @@ def targets(env: dict[str, str], letters_wanted: int) -> dict[str, list[str]]:
     return {"search": search, "list": listing, "letter": letter, "export": export}
 
 
+# Below gunicorn.conf.py's keepalive (5 s).
+IDLE_RECONNECT_SECONDS = 4.0
 MIX = {"search": 50, "list": 20, "letter": 25, "export": 5}
 
 
@@ -191,9 +193,15 @@ def load(
     def client(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        last_used = time.monotonic()
         while time.monotonic() < deadline:
             kind = rng.choices(classes, weights)[0]
             path = rng.choice(urls[kind])
+            if time.monotonic() - last_used > IDLE_RECONNECT_SECONDS:
+                # The server closes a kept-alive connection idle for its keepalive (5 s):
+                # like a browser, open a new one rather than write into a closed one.
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             began = time.perf_counter()
             try:
                 status = get(connection, path)
@@ -204,6 +212,7 @@ def load(
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             elapsed = (time.perf_counter() - began) * 1000
+            last_used = time.monotonic()
             if think:  # a reader reads the page before the next click
                 time.sleep(min(rng.expovariate(1 / think), 10 * think))
             with lock:
