@@ -149,8 +149,8 @@ def targets(env: dict[str, str], letters_wanted: int) -> dict[str, list[str]]:
     return {"search": search, "list": listing, "letter": letter, "export": export}
 
 
-# Below gunicorn.conf.py's keepalive (5 s).
-IDLE_RECONNECT_SECONDS = 4.0
+# Well below gunicorn.conf.py's keepalive (5 s): a loaded machine can delay a send by seconds.
+IDLE_RECONNECT_SECONDS = 2.0
 MIX = {"search": 50, "list": 20, "letter": 25, "export": 5}
 
 
