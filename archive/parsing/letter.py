@@ -429,6 +429,16 @@ def _sender(title: _TitleReading, signatures: list[_Signature], language: str) -
     signature = signatures[0] if signatures else None
     person = vocab.HONORIFIC.sub("", signature.name) if signature else None
     role = (signature.role if signature else None) or title.role
+    if (
+        role
+        and title.role
+        and len(title.role) > len(role)
+        and _collapse(title.role).lower().startswith(_collapse(role).lower())
+        and not _is_upper(title.role)
+    ):
+        # The signature cut short what the title says whole ("Chairman" under the name,
+        # "Chairman of the Committee on ..." in the title).
+        role = title.role
     state = title.state
     signed_state = signature.state if signature else None
     if not state:
