@@ -96,6 +96,12 @@ def search_json(request):
 
 @require_safe
 def letter_json(request, pk):
+    return JsonResponse(letter_detail(request, pk), json_dumps_params={"ensure_ascii": False})
+
+
+def letter_detail(request, pk) -> dict:
+    """One letter whole, as /api/letters/<id>/ and /api/v1/letters/<id> give it (404 when it
+    is not a visible letter)."""
     letter = get_object_or_404(
         visible_letters()
         .for_detail()
@@ -110,63 +116,60 @@ def letter_json(request, pk):
         ),
         pk=pk,
     )
-    return JsonResponse(
-        {
-            "id": letter.pk,
-            "symbols": letter.symbol_list,
-            "url": request.build_absolute_uri(letter.get_absolute_url()),
-            "doc_type": letter.doc_type,
-            "bodies": letter.bodies,
-            "ga_session": letter.ga_session,
-            "sc_year": letter.sc_year,
-            "distribution_date": _iso(letter.distribution_date),
-            "letter_date": _iso(letter.letter_date),
-            "original_language": letter.original_language or None,
-            "sender": {
-                "person": letter.sender_person or None,
-                "role": letter.sender_role or None,
-                "state": _state(letter.sender_state),
-                "state_as_printed": letter.sender_state_printed or None,
-            },
-            "addressees": letter.addressees,
-            "agenda_items": [
-                {
-                    "ga_session": link.agenda_item.ga_session,
-                    "number": link.agenda_item.number,
-                    "sub_item": link.agenda_item.sub_item,
-                    "titles": link.agenda_item.titles,
-                }
-                for link in letter.agenda_links.all()
-            ],
-            "signatories": [
-                {"name": s.name, "role": s.role or None, "annex": s.annex_order or None}
-                for s in letter.signatories.all()
-            ],
-            "texts": [
-                {
-                    "language": text.language,
-                    "title": text.title,
-                    "masthead": text.masthead,
-                    "body": text.body,
-                    "annexes": [
-                        {
-                            "order": annex.order,
-                            "title": annex.title,
-                            "date": _iso(annex.letter_date),
-                            "author": annex.author_person or None,
-                            "original_language": annex.original_language or None,
-                            "text": annex.text,
-                        }
-                        for annex in text.annexes.all()
-                    ],
-                }
-                for text in letter.texts.all()
-            ],
-            "claims": [_claim(claim) for claim in letter.claims.all()],
-            "cites": [c.cited_symbol for c in letter.citations.all()],
+    return {
+        "id": letter.pk,
+        "symbols": letter.symbol_list,
+        "url": request.build_absolute_uri(letter.get_absolute_url()),
+        "doc_type": letter.doc_type,
+        "bodies": letter.bodies,
+        "ga_session": letter.ga_session,
+        "sc_year": letter.sc_year,
+        "distribution_date": _iso(letter.distribution_date),
+        "letter_date": _iso(letter.letter_date),
+        "original_language": letter.original_language or None,
+        "sender": {
+            "person": letter.sender_person or None,
+            "role": letter.sender_role or None,
+            "state": _state(letter.sender_state),
+            "state_as_printed": letter.sender_state_printed or None,
         },
-        json_dumps_params={"ensure_ascii": False},
-    )
+        "addressees": letter.addressees,
+        "agenda_items": [
+            {
+                "ga_session": link.agenda_item.ga_session,
+                "number": link.agenda_item.number,
+                "sub_item": link.agenda_item.sub_item,
+                "titles": link.agenda_item.titles,
+            }
+            for link in letter.agenda_links.all()
+        ],
+        "signatories": [
+            {"name": s.name, "role": s.role or None, "annex": s.annex_order or None}
+            for s in letter.signatories.all()
+        ],
+        "texts": [
+            {
+                "language": text.language,
+                "title": text.title,
+                "masthead": text.masthead,
+                "body": text.body,
+                "annexes": [
+                    {
+                        "order": annex.order,
+                        "title": annex.title,
+                        "date": _iso(annex.letter_date),
+                        "author": annex.author_person or None,
+                        "original_language": annex.original_language or None,
+                        "text": annex.text,
+                    }
+                    for annex in text.annexes.all()
+                ],
+            }
+            for text in letter.texts.all()
+        ],
+        "claims": [_claim(claim) for claim in letter.claims.all()],
+        "cites": [c.cited_symbol for c in letter.citations.all()],
+    }
 
 
 LETTER_COLUMNS = [

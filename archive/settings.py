@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "django_filters",
+    "ninja",  # the API's docs served from our static files, not a CDN
     "archive",
 ]
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path, register_converter
 
-from archive import api, feeds, views
+from archive import api, api_v1, feeds, views
 from archive.sitemaps import SITEMAPS
 
 
@@ -34,6 +34,7 @@ urlpatterns = [
     path("states/<str:iso3>/", views.state_detail, name="state_detail"),
     path("letters/<num:pk>/", views.letter_by_id, name="letter_by_id"),
     # Machine-readable: the same filters as the pages.
+    path("api/v1/", api_v1.urls()),
     path("api/search/", api.search_json, name="api_search"),
     path("api/letters/<num:pk>/", api.letter_json, name="api_letter"),
     path("export/letters.csv", api.letters_csv, name="export_letters"),
