@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path, register_converter
 
-from archive import api, api_v1, feeds, views
+from archive import api, api_v1, feeds, health, views
 from archive.sitemaps import SITEMAPS
 
 
@@ -21,7 +21,11 @@ class BoundedIntConverter:
 
 register_converter(BoundedIntConverter, "num")
 
+# A database that does not answer gets a 503 page that says so (archive/health.py).
+handler500 = health.server_error
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("", views.letter_list, name="letter_list"),
     path("search/", views.search, name="search"),
     # Browse: sessions -> agenda items -> letters; topics and states across sessions.
