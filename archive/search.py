@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Left
 from django.utils.html import escape
@@ -59,6 +59,7 @@ from django.utils.translation import gettext as _
 
 from archive.filters import LetterFilter, active_filters, agenda_param
 from archive.models import LANGUAGES, Letter, LetterText
+from archive.replicas import reading_connection
 from archive.search_vector import FALLBACK_SEARCH_CONFIG, SEARCH_CONFIGS, config_case_sql
 
 # Text rows ranked, counted and faceted per page; beyond, the total is a labelled estimate.
@@ -261,7 +262,8 @@ def search_letters(
     unverified = False
     relaxed = None  # the phrase's words AND-ed, for queries with a phrase
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        connection = reading_connection()
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             # Matching through the GIN index is what keeps common terms fast (PERFORMANCE.md).
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(
@@ -801,7 +803,7 @@ def _snippets(query: str, text_ids: list[int]) -> dict[int, tuple[SafeString, An
         return {}
     config = config_case_sql("t.language")
     found: dict[int, tuple[SafeString, AnnexRef | None]] = {}
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         # The window starts a little before the first place one of the query's stems occurs
         # (accents and case folded); when the window holds no hit after all (a stem found
         # inside another word), the headline is made from the whole excerpt.
