@@ -21,7 +21,14 @@ from archive.models import Letter, MemberState, Topic
 CASES = int(os.environ.get("FUZZ_CASES", 300))
 
 # Every parameter a page or endpoint reads, and a few it does not.
-PARAMETERS = sorted({*LetterFilter.base_filters, "exact", "lang", "format", "next", "utm_source"})
+PARAMETERS = sorted(
+    {
+        *LetterFilter.base_filters,
+        *("exact", "lang", "format", "next", "utm_source"),
+        # The JSON API's own parameters (archive/api_v1.py).
+        *("claimant", "attributed_to"),
+    }
+)
 
 NASTY = [
     "",
@@ -87,6 +94,25 @@ def _pages():
         lambda seg: f"/api/letters/{seg}/",
         lambda seg: "/export/letters.csv",
         lambda seg: "/export/claims.csv",
+        lambda seg: "/export/letters.jsonl",
+        lambda seg: "/export/claims.jsonl",
+        lambda seg: "/export/cite.bib",
+        lambda seg: "/export/cite.ris",
+        lambda seg: f"/export/cite.{seg}",
+        lambda seg: f"/letters/{letter.pk}/cite.json",
+        lambda seg: "/topics/",
+        lambda seg: "/states/",
+        lambda seg: "/feeds/letters/",
+        lambda seg: "/sitemap.xml",
+        # The OpenAPI JSON API (archive/api_v1.py).
+        lambda seg: "/api/v1/letters",
+        lambda seg: f"/api/v1/letters/{letter.pk}",
+        lambda seg: f"/api/v1/letters/{seg}",
+        lambda seg: "/api/v1/states",
+        lambda seg: "/api/v1/topics",
+        lambda seg: "/api/v1/agenda-items",
+        lambda seg: "/api/v1/claims",
+        lambda seg: "/api/v1/openapi.json",
         lambda seg: "/healthz",
     ]
 

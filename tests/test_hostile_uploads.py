@@ -60,7 +60,9 @@ def test_every_hostile_upload_is_refused_clearly_or_read_and_nothing_is_saved(
     outcomes: dict[str, int] = {}
     unclear: list[str] = []
     peak, peak_file = 0, ""
+    pending_folder = tmp_path / "media" / "pending"
     for name, data in corpus:
+        pending_before = set(pending_folder.glob("*")) if pending_folder.exists() else set()
         tracemalloc.start()
         response = client.post(UPLOAD_URL, {"files": [SimpleUploadedFile(name, data)]})
         _current, file_peak = tracemalloc.get_traced_memory()
@@ -76,9 +78,8 @@ def test_every_hostile_upload_is_refused_clearly_or_read_and_nothing_is_saved(
             if not message or UNCLEAR.search(message):
                 unclear.append(f"{name}: {message!r}")
         outcomes[status] = outcomes.get(status, 0) + 1
-        pending = list((tmp_path / "media" / "pending").glob("*.upload"))
-        if status == "refused":
-            assert all(data != path.read_bytes() for path in pending), name
+        if status == "refused":  # nothing kept for a refused file
+            assert set(pending_folder.glob("*")) - pending_before == set(), name
     saved = {table: count for table, count in table_counts().items() if count != before[table]}
     print(
         f"\nHOSTILE path=admin files={len(corpus)} {outcomes} partial_saves={len(saved)} "
@@ -117,10 +118,12 @@ def test_import_letters_refuses_hostile_files_clearly_and_stores_letters_whole(
     )
     out, err = importer.communicate(timeout=1800)
     peak_kb = int(re.search(r"PEAK_RSS_KB=(\d+)", err).group(1))
-    summary = re.search(r"(\d+) created, (\d+) updated, (\d+) unchanged, (\d+) failed", out)
+    summary = re.search(
+        r"(\d+) files in .*?(\d+) created, (\d+) updated, (\d+) unchanged, (\d+) failed", out
+    )
     assert summary, out + err
-    created, updated, unchanged, failed = map(int, summary.groups())
-    assert created + updated + unchanged + failed == len(corpus)
+    files, created, updated, unchanged, failed = map(int, summary.groups())
+    assert files == len(corpus)  # every file accounted for (a few "kept": a better source)
     reasons = dict(re.findall(r"  failed: (.+?): (.+)", out))
     assert len(reasons) == failed
     unclear = [f"{path}: {reason}" for path, reason in reasons.items() if UNCLEAR.search(reason)]
