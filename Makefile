@@ -74,11 +74,13 @@ audit: install
 	$(PY) scripts/audit.py
 
 # Hostile input, measured: query strings over every page and endpoint (hypothesis), and the
-# whole corpus of 200+ malformed uploads through the admin and import_letters. Ends with
-# `FUZZ cases=N server_errors=N`. `make test` runs samples of both (300 cases, 30 files).
+# whole corpus of 200+ malformed uploads through the admin and import_letters, and the JSON
+# API against its OpenAPI schema (schemathesis). Ends with `FUZZ cases=N server_errors=N`.
+# `make test` runs samples of each (300 cases, 30 files, 25 examples per API operation).
 fuzz: install db
-	@FUZZ_CASES=$(FUZZ_CASES) HOSTILE_SAMPLE=0 $(PY) -m pytest tests/test_fuzz.py \
-	  tests/test_hostile_uploads.py -q -s -p no:cacheprovider > .fuzz.log 2>&1; status=$$?; \
+	@FUZZ_CASES=$(FUZZ_CASES) HOSTILE_SAMPLE=0 API_SCHEMA_CASES=300 $(PY) -m pytest \
+	  tests/test_api_schema.py tests/test_hostile_uploads.py tests/test_fuzz.py \
+	  -q -s -p no:cacheprovider > .fuzz.log 2>&1; status=$$?; \
 	  cat .fuzz.log; grep '^HOSTILE' .fuzz.log; grep '^FUZZ' .fuzz.log; rm -f .fuzz.log; exit $$status
 
 # Faults: a bulk import SIGKILLed at $(KILLS) random points and rerun (make test runs 3).

@@ -1,6 +1,7 @@
 """Refuse, before any view sees it, what no page of the archive can answer."""
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -64,5 +65,8 @@ class RejectNulBytesMiddleware:
             )
         ):
             message = _("The address contains a NUL byte, which no page of the archive accepts.")
+            if request.path.startswith("/api/"):
+                # The API answers in JSON, errors included (its OpenAPI schema says so).
+                return JsonResponse({"errors": {"__all__": [message]}}, status=400)
             return render(request, "archive/bad_request.html", {"message": message}, status=400)
         return self.get_response(request)
