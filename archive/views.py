@@ -286,7 +286,12 @@ def _browse_results(request, results) -> dict:
 def _split_item_label(label: str) -> tuple[int, str]:
     """ "40" -> (40, ""); "68b" -> (68, "b")."""
     digits = label.rstrip("abcdefghijklmnopqrstuvwxyz")
-    if not digits.isdigit() or len(label) - len(digits) > 1 or len(digits) > 4:
+    # isascii: str.isdigit() also takes "²", which int() refuses (a 500 found by make fuzz).
+    if (
+        not (digits.isascii() and digits.isdigit())
+        or len(label) - len(digits) > 1
+        or len(digits) > 4
+    ):
         raise Http404(_("No such agenda item."))
     return int(digits), label[len(digits) :]
 

@@ -8,6 +8,7 @@ HOSTILE = [
     "/agenda/999999999999999/",
     "/agenda/99999999999999999999/1/",
     "/agenda/75/99999999999999999999/",
+    "/agenda/75/9%C2%B2/",
     "/states/AZE%00/",
     "/states/%3Cscript%3E/",
     "/topics/%00/",
