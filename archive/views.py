@@ -24,7 +24,7 @@ from archive.reading import (
     month_histogram,
     query_string_without,
 )
-from archive.search import SearchTooBroad, search_letters, visible_letters
+from archive.search import SearchUnavailable, search_letters, visible_letters
 
 # Fields of the filter form shown under "More filters" (q, sort and page have their own places).
 ADVANCED_FIELDS = [
@@ -91,7 +91,6 @@ def _results_page(request, *, template: str, with_search: bool):
                 sort=cleaned.get("sort") or None,
                 page=cleaned.get("page") or 1,
                 per_page=cleaned.get("per_page") or None,
-                exact=request.GET.get("exact") == "1",
             )
         else:
             results = list_letters(
@@ -101,9 +100,9 @@ def _results_page(request, *, template: str, with_search: bool):
                 per_page=cleaned.get("per_page") or None,
                 exact=request.GET.get("exact") == "1",
             )
-    except SearchTooBroad:
-        message = _("This search took too long. Add a filter or a more specific word.")
-        return render(request, template, {**context, "form_errors": [message]}, status=200)
+    except SearchUnavailable:
+        message = _("The search index is being built. Please try again in a minute.")
+        return render(request, template, {**context, "form_errors": [message]}, status=503)
     context["results"] = results
     context["facets"] = facet_links(request.GET, results.facets)
     context["has_filters"] = bool(active_filters(filterset))
