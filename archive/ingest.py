@@ -56,7 +56,7 @@ from archive.parsing import ParsedLetter, ParseError, parse_letter
 from archive.parsing.readings import uncertain_fields
 from archive.parsing.states import resolve_state
 
-PARSER_VERSION = "3"  # bump when parsing changes: the next import refreshes every letter
+PARSER_VERSION = "5"  # bump when parsing changes: the next import refreshes every letter
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf", ".docx"}
 # How good a text's source is: an official PDF's text layer is what the UN published; a Word
 # file is the sender's draft; a .txt or .md is a conversion; OCR reads the page, with errors.
@@ -616,7 +616,7 @@ def _store_claims(
             row.save(update_fields=["quote", "quote_start", "quote_end", "annex"])
             continue
         row = row or IncidentClaim(letter=letter, letter_text=letter_text)
-        accused_state = resolve_member_state(claim.accused)
+        accused_state = resolve_member_state(claim.accused_state) if claim.accused_state else None
         row.annex = annex
         row.kind = claim.kind[:100]
         row.claimant = claimant

@@ -218,3 +218,113 @@ def test_spanish_casualties():
     assert claim.date == date(2024, 5, 7)
     assert claim.injured == 5
     assert claim.kind == "shelling"
+
+
+@pytest.mark.parametrize(
+    ("agent", "iso3"),
+    [
+        ("Israeli army", "ISR"),
+        ("Israeli soldiers", "ISR"),
+        ("Azerbaijani forces", "AZE"),
+        ("the Armenian armed forces", "ARM"),
+        ("les forces arméniennes", "ARM"),
+        ("forces armées azerbaïdjanaises", "AZE"),
+        ("el ejército ruso", "RUS"),
+        ("fuerzas israelíes", "ISR"),
+        ("the Baku regime", "AZE"),
+        ("the Government of Armenia", "ARM"),
+        ("Armenia", "ARM"),
+        ("PLO terrorists", None),
+        ("unknown gunmen", None),
+    ],
+)
+def test_the_accused_resolves_to_a_state_from_adjectives_forces_and_capitals(agent, iso3):
+    from archive.parsing.states import state_of_agent
+
+    state = state_of_agent(agent)
+    assert (state.iso3 if state else None) == iso3
+
+
+@pytest.mark.django_db
+def test_claims_against_a_nationality_are_on_the_states_page():
+    from archive.models import IncidentClaim
+
+    claims = IncidentClaim.objects.filter(letter__symbols__lookup="A/45/155")
+    army = claims.filter(accused_name="Israeli army")
+    assert army.exists()
+    assert set(army.values_list("accused_state__iso3", flat=True)) == {"ISR"}
+    soldiers = IncidentClaim.objects.filter(accused_name="Israeli soldiers")
+    assert soldiers.exists() and all(c.accused_state.iso3 == "ISR" for c in soldiers)
+
+
+# Constructed (not a real letter): an annex chronology, one dated incident a paragraph, in
+# the forms such chronologies take: full dates, days without their year, ranges, "yesterday".
+CHRONOLOGY = """3 March 2021: At 10.30 a.m., units of the Armenian armed forces fired on the positions \
+of the Azerbaijani army in the Tovuz district, using large-calibre machine guns.
+
+4 March: A civilian, Elvin Aliyev, born in 1970, was wounded by a mine explosion near the \
+village of Sarijali in the Aghdam district.
+
+On 5 March, two servicemen of the Azerbaijani army were killed by sniper fire from the \
+Armenian positions.
+
+6 March 2021 — the village of Alibeyli was shelled by Armenian forces; three houses were \
+destroyed.
+
+7-9 March 2021: Armenian armed forces violated the ceasefire 23 times.
+
+On 10 March, Armenian soldiers opened fire on a group of farmers, killing three civilians, \
+including a child, and injuring five others.
+
+Yesterday, a bus carrying civilians was hit by an artillery shell in Terter; 4 people died.
+"""
+
+
+def test_every_dated_incident_of_a_chronology_is_a_claim():
+    found = _claims(CHRONOLOGY, claimant="Azerbaijan", letter_date=date(2021, 3, 12))
+    assert len(found) == 7
+    by_day = {(c.date or c.period_start): c for c in found}
+    assert sorted(by_day) == [date(2021, 3, day) for day in (3, 4, 5, 6, 7, 10, 11)]
+    # A day without its year is in the letter's year; "born in 1970" dates nobody's incident.
+    assert by_day[date(2021, 3, 4)].injured == 1
+    # A range is a period.
+    violations = by_day[date(2021, 3, 7)]
+    assert (violations.kind, violations.period_end) == ("ceasefire violation", date(2021, 3, 9))
+    # Casualties in the right places, civilians apart.
+    farmers = by_day[date(2021, 3, 10)]
+    assert (farmers.killed, farmers.killed_civilians, farmers.injured) == (3, 3, 5)
+    assert by_day[date(2021, 3, 11)].killed == 4  # "yesterday" from the letter's date
+    # The perpetrator is never the claimant's own army named as the victim.
+    assert all(c.accused and "Azerbaijani" not in c.accused for c in found)
+    assert {c.accused_state for c in found} == {"Armenia"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "claimant", "expected"),
+    [
+        (
+            "Le 5 mars, deux civils ont été tués par des tirs d'artillerie arméniens dans le "
+            "village d'Alibeyli.",
+            "fr",
+            "Azerbaijan",
+            {"date": date(2021, 3, 5), "killed": 2, "killed_civilians": 2, "state": "Armenia"},
+        ),
+        (
+            "Du 7 au 9 mars 2021, les forces arméniennes ont violé le cessez-le-feu à 23 reprises.",
+            "fr",
+            "Azerbaijan",
+            {"period_start": date(2021, 3, 7), "period_end": date(2021, 3, 9), "state": "Armenia"},
+        ),
+        (
+            "Ayer, soldados israelíes mataron a dos niños palestinos en Jenin.",
+            "es",
+            "State of Palestine",
+            {"date": date(2021, 3, 11), "killed": 2, "state": "Israel"},
+        ),
+    ],
+)
+def test_french_and_spanish_chronology_lines(text, language, claimant, expected):
+    (claim,) = _claims(text, language=language, claimant=claimant, letter_date=date(2021, 3, 12))
+    assert claim.accused_state == expected.pop("state")
+    for field, value in expected.items():
+        assert getattr(claim, field) == value, field

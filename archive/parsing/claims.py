@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from archive.parsing.states import find_state_mentions, fold, resolve_state
+from archive.parsing.states import find_state_mentions, fold, resolve_state, state_of_agent
 from archive.parsing.types import ParsedClaim
 
 RULES_VERSION = "rules-v1"
@@ -190,11 +190,78 @@ class _DateMention:
     since: bool = False
     offset_days: int = 0
     relative_to: str = ""  # "letter" or "anchor" for relative mentions
+    until: date | None = None  # the last day of a range ("7-9 March 2021", "from 3 to 5 May")
 
 
-def _find_dates(folded: str) -> list[_DateMention]:
-    mentions: list[_DateMention] = []
+# "3 March", "le 4 mars", "el 5 de marzo", "March 3": a day without its year, as chronologies
+# print them under a dated heading or in a letter of the same year.
+_YEARLESS_DATES = [
+    re.compile(r"\b" + _DAY + r"\s+(?:de\s+)?" + _MONTH + r"\b"),
+    re.compile(r"\b" + _MONTH + r"\s+" + _DAY + r"\b(?!\s*,?\s*\d)"),
+]
+# A year that dates a person, not an incident: "born in 1970", "né en 1970", "nacido en 1970".
+_BIRTH = re.compile(r"\b(?:born|nee?s?|nacid[oa]s?)\s+(?:in|on|en|le|el)\s+(?:the\s+)?$")
+
+
+def _yearless(match: re.Match, reference: date) -> date | None:
+    """The day and month in the year that puts them on or before the reference date."""
+    month, day = _MONTHS[match.group("month")], int(match.group("day"))
+    for year in (reference.year, reference.year - 1):
+        try:
+            value = date(year, month, day)
+        except ValueError:
+            return None
+        if value <= reference:
+            return value
+    return None
+
+
+# Ranges of days: "7-9 March 2021", "from 3 to 5 May 2024", "between 1 and 4 June 2023",
+# "du 3 au 5 mars 2021", "del 3 al 5 de marzo de 2021"; the year may be left to the letter.
+_DAY_RANGE = re.compile(
+    r"\b(?:(?:from|between|du|entre\s+le|del)\s+)?(?P<first>\d{1,2})(?:st|nd|rd|th|er)?"
+    r"\s*(?:-|–|to|and|au|al|et|y)\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:de\s+)?"
+    + _MONTH
+    + r"(?:\s*,?\s+(?:de(?:l)?\s+)?"
+    + _YEAR
+    + r")?\b"
+)
+
+
+def _find_ranges(folded: str, reference: date | None, taken: list) -> list[_DateMention]:
+    found = []
+    for match in _DAY_RANGE.finditer(folded):
+        month = _MONTHS[match.group("month")]
+        if match.group("year"):
+            year = int(match.group("year"))
+        elif reference:
+            year = (
+                reference.year
+                if (month, int(match.group("day")))
+                <= (
+                    reference.month,
+                    reference.day,
+                )
+                else reference.year - 1
+            )
+        else:
+            continue
+        try:
+            first, last = (date(year, month, int(match.group(g))) for g in ("first", "day"))
+        except ValueError:
+            continue
+        if not first < last:
+            continue
+        taken.append((match.start(), match.end()))
+        found.append(_DateMention(match.start(), match.end(), first, "day", until=last))
+    return found
+
+
+def _find_dates(folded: str, reference: date | None = None) -> list[_DateMention]:
+    """Dates in a folded sentence; a day without a year is resolved against ``reference``
+    (the letter's date: "on 3 March" in a letter of 12 March 2021 is 3 March 2021)."""
     taken: list[tuple[int, int]] = []
+    mentions: list[_DateMention] = _find_ranges(folded, reference, taken)
     for pattern, precision in _DATE_PATTERNS:
         for match in pattern.finditer(folded):
             if any(s < match.end() and match.start() < e for s, e in taken):
@@ -208,11 +275,27 @@ def _find_dates(folded: str) -> list[_DateMention]:
                 continue
             taken.append((match.start(), match.end()))
             before = folded[max(0, match.start() - 40) : match.start()]
-            if _DOCUMENT_DATE.search(before):
+            if _DOCUMENT_DATE.search(before) or _BIRTH.search(before):
                 continue
             mentions.append(
                 _DateMention(
                     match.start(), match.end(), value, precision, since=bool(_SINCE.search(before))
+                )
+            )
+    for pattern in _YEARLESS_DATES if reference else ():
+        for match in pattern.finditer(folded):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            value = _yearless(match, reference)
+            if value is None:
+                continue
+            taken.append((match.start(), match.end()))
+            before = folded[max(0, match.start() - 40) : match.start()]
+            if _DOCUMENT_DATE.search(before):
+                continue
+            mentions.append(
+                _DateMention(
+                    match.start(), match.end(), value, "day", since=bool(_SINCE.search(before))
                 )
             )
     for pattern, offset, relative_to in _RELATIVE_DAYS:
@@ -278,7 +361,8 @@ _TRIGGERS = {
         (r"\bbooby-?\s*trapped\b|\bcar\s+bomb|\bbomb(?:ing|ings|ed|s)?\b|\bexplosion\b|\bexploded\b|\bblew\s+up\b|\bsuicide\s+attack", "bombing", "cause", True, 3),
         (r"\bdrone\s+(?:strike|attack)s?\b|\bunmanned\s+aerial\s+vehicle", "drone strike", "cause", True, 4),
         (r"\bair\s*(?:strike|raid)s?\b|\bmissile\s+(?:strike|attack)s?\b", "air strike", "cause", True, 5),
-        (r"\bshell(?:ing|ed)\b|\bartillery\s+fire\b|\bmortar\s+(?:fire|shells?|rounds?)\b|\brocket\s+(?:fire|attacks?)\b", "shelling", "cause", True, 6),
+        (r"\bshell(?:ing|ed)\b|\bartillery\s+(?:fire|shells?|rounds?)\b|\bmortar\s+(?:fire|shells?|rounds?)\b|\brocket\s+(?:fire|attacks?)\b", "shelling", "cause", True, 6),
+        (r"\bviolat\w+\s+(?:of\s+)?the\s+cease-?\s*fire\b|\bcease-?\s*fire\s+violations?\b", "ceasefire violation", "cause", True, 13),
         (r"\bshot\s+(?:dead|and\s+killed)\b", "shooting", "killed", True, 7),
         (r"\bopened\s+fire\b|\bfired\s+(?:at|on|upon)\b|\bshot\b|\bshooting\b|\bgunfire\b|\bsniper\s+fire\b|\blive\s+ammunition\b|\bbullets?\b", "shooting", "cause", True, 7),
         (r"\bsabotage(?:\s+(?:group|team|unit))?\b", "sabotage", "cause", True, 8),
@@ -286,7 +370,7 @@ _TRIGGERS = {
         (r"\bdeport(?:ation|ations|ed)\b|\bexpell?(?:ed|ion)\b", "deportation", "cause", False, 10),
         (r"\bdemoli(?:shed|tion)\b", "demolition", "cause", False, 11),
         (r"\battack(?:s|ed)?\b|\braid(?:s|ed)?\b|\bincursions?\b|\bambush(?:ed)?\b|\bassassinations?\b", "attack", "cause", False, 12),
-        (r"\bkill(?:ed|ing|ings)\b|\bmurder(?:ed)?\b|\blost\s+their\s+lives\b|\bshot\s+dead\b", "killing", "killed", True, 20),
+        (r"\bkill(?:ed|ing|ings)\b|\bmurder(?:ed)?\b|\blost\s+their\s+lives\b|\bshot\s+dead\b|\bdied\b", "killing", "killed", True, 20),
         (r"\bwound(?:ed|ing)\b|\binjur(?:ed|ing|ies)\b", "wounding", "injured", True, 21),
         (r"(?s)\bsettlement\b.{0,60}\b(?:construction|housing\s+units)\b|\b(?:construction|building)\s+of\s+.{0,40}\b(?:housing\s+units|settlement)|\bresumed\s+work\s+at\s+.{0,30}settlement", "settlement construction", "cause", True, 30),
     ]),
@@ -300,6 +384,7 @@ _TRIGGERS = {
         (r"\bbombardements?\b|\bbombarde\w*\b|\bpilonn\w+|\btirs?\s+d'artillerie|\bobus\b|\btirs?\s+de\s+roquettes", "shelling", "cause", True, 6),
         (r"\bouvert\s+le\s+feu\b|\bfait\s+feu\b|\btire\s+sur\b|\babattu(?:e|s|es)?\b|\bfusillade\b|\bballes\s+reelles\b|\bcoups\s+de\s+feu\b", "shooting", "cause", True, 7),
         (r"\bgroupes?\s+de\s+sabotage\b|\bsabotage\b", "sabotage", "cause", True, 8),
+        (r"\bviol\w+\s+(?:du\s+|le\s+)?cessez-le-feu\b", "ceasefire violation", "cause", True, 13),
         (r"\botages?\b|\benlev(?:e|es|ement)\b", "hostage-taking", "cause", True, 9),
         (r"\bdeport(?:ation|ations|e|es)\b", "deportation", "cause", False, 10),
         (r"\bdemoli(?:tion|e|es)\b", "demolition", "cause", False, 11),
@@ -314,10 +399,11 @@ _TRIGGERS = {
         (r"\bbombarde(?:o|os|ado|aron)\b|\bfuego\s+de\s+artilleria|\bcohetes\b", "shelling", "cause", True, 6),
         (r"\babri\w+\s+fuego\b|\bdispar\w+\b|\bbalas?\b|\btiroteo\b", "shooting", "cause", True, 7),
         (r"\bgrupos?\s+de\s+sabotaje\b|\bsabotaje\b", "sabotage", "cause", True, 8),
+        (r"\bviola\w+\s+(?:del\s+|el\s+)?alto\s+el\s+fuego\b", "ceasefire violation", "cause", True, 13),
         (r"\brehenes\b|\bsecuestr\w+\b", "hostage-taking", "cause", True, 9),
         (r"\bdeport\w+\b", "deportation", "cause", False, 10),
         (r"\bataques?\b|\batacad[oa]s?\b|\bincursion(?:es)?\b|\bemboscada\b|\batentados?\b", "attack", "cause", False, 12),
-        (r"\bmuert[oa]s?\b|\basesinad[oa]s?\b|\bperdieron\s+la\s+vida\b", "killing", "killed", True, 20),
+        (r"\bmuert[oa]s?\b|\basesinad[oa]s?\b|\bperdieron\s+la\s+vida\b|\bmat(?:aron|o|ado|ando)\b", "killing", "killed", True, 20),
         (r"\bherid[oa]s?\b|\blesionad[oa]s?\b", "wounding", "injured", True, 21),
     ]),
 }  # fmt: skip
@@ -334,10 +420,10 @@ _NORMATIVE = re.compile(
 _VICTIM_NOUN = (
     r"(?:people|persons?|civilians?|citizens|children|child|women|woman|men|man|boys?|girls?|soldiers?|servicem[ae]n"
     r"|members|brothers|sisters|students|farmers|workers|villagers|residents|inhabitants|individuals|demonstrators"
-    r"|protesters|refugees|journalists|officers|policem[ae]n|troops|personnel|victims|[a-z]+(?:ians|ans|is|ese)"
+    r"|protesters|refugees|journalists|officers|policem[ae]n|troops|personnel|victims|others|[a-z]+(?:ians|ans|is|ese)"
     r"|personnes|civils|citoyens|enfants|femmes|hommes|militaires|soldats|habitants|membres|freres|agriculteurs"
-    r"|ouvriers|journalistes|victimes|refugies|[a-z]+(?:ais|iens|ens)"
-    r"|personas|civiles|ciudadanos|ninos|mujeres|hombres|soldados|militares|habitantes|victimas)"
+    r"|ouvriers|journalistes|victimes|refugies|autres|[a-z]+(?:ais|iens|ens)"
+    r"|personas|civiles|ciudadanos|ninos|mujeres|hombres|soldados|militares|habitantes|victimas|otros|otras)"
 )
 _LOWER_BOUND = r"(?P<bound>at\s+least|no\s+fewer\s+than|not\s+less\s+than|more\s+than|over|au\s+moins|plus\s+de|al\s+menos|mas\s+de)?\s*"
 _COUNT = re.compile(
@@ -528,7 +614,7 @@ def extract_claims(
         sentence = text[start:end]
         folded = fold(sentence)
         reference = next((d for offset, d in reversed(references) if offset <= start), None)
-        dates = _find_dates(folded)
+        dates = _find_dates(folded, reference)
         triggers = _find_triggers(folded, language)
         day_dates = [d for d in dates if d.value and d.precision == "day" and not d.since]
         if not triggers:
@@ -547,9 +633,15 @@ def extract_claims(
             )  # fmt: skip
             if claim is None:
                 continue
+            accused_state = state_of_agent(claim["accused"])
             claims.append(
                 ParsedClaim(
-                    section=section, quote_start=start, quote_end=end, quote=sentence, **claim
+                    section=section,
+                    quote_start=start,
+                    quote_end=end,
+                    quote=sentence,
+                    accused_state=accused_state.short_en if accused_state else None,
+                    **claim,
                 )
             )
             if claim["accused"]:
@@ -603,6 +695,9 @@ def _read_event(
         if mention.since and mention.value:
             period_start, period_end = mention.value, reference
             precision = mention.precision
+            break
+        if mention.value and mention.until:
+            period_start, period_end, precision = mention.value, mention.until, "day"
             break
         if mention.value:
             event_date, precision = mention.value, mention.precision
@@ -681,7 +776,7 @@ def _collapse(text: str) -> str:
 def _casualties(sentence, folded, window_start, start, end, event_end):
     """(count, civilians among them, victims as printed) for the casualty word at start:end."""
     passive = _PASSIVE_BEFORE.search(folded[max(0, start - 40) : start])
-    gap = re.match(r"\s*(?:(?:of|oi|o|de|d'|des|du)\s+)?", folded[end:]).group()
+    gap = re.match(r"\s*(?:(?:of|oi|o|de|d'|des|du|a)\s+)?", folded[end:]).group()
     after = None if passive else _COUNT.match(folded, end + len(gap))
     if after:
         return _count_from(sentence, folded, after)
@@ -755,6 +850,21 @@ def _strip_accents(text: str) -> str:
     return "".join(unicodedata.normalize("NFD", char)[0] for char in text)
 
 
+_FORCE_BY_NATIONALITY = re.compile(
+    r"\b(?:(?:les|des|la|l'|las|los|el)\s*)?(?:forces\s+arm[ée]es|forces|arm[ée]e|soldats|militaires"
+    r"|troupes|tirs(?:\s+d'artillerie)?|obus|fuerzas\s+armadas|fuerzas|ej[ée]rcito|soldados"
+    r"|militares|tropas|disparos)\s+[A-Za-zÀ-ÿ'-]+",
+    re.IGNORECASE,
+)
+
+
+def _is_claimants(agent: str, claimant_state) -> bool:
+    """ "the Azerbaijani army" in a letter from Azerbaijan is the victim's side, not the
+    perpetrator: a state is not accused in its own letter."""
+    state = state_of_agent(agent)
+    return state is not None and state == claimant_state
+
+
 def _accused(sentence, folded, event, mentions, earlier_states, claimant_state, context, index):
     """(perpetrator as the letter names it, whether this sentence names it)."""
     start, end = event.start, event.end
@@ -793,11 +903,16 @@ def _accused(sentence, folded, event, mentions, earlier_states, claimant_state, 
     lead = sentence[max(start, clause_start) : first]
     subject = re.search(
         r"(?:^|[\s,])(?:the\s+|The\s+)?((?:[A-Z][\w'-]+\s+){1,2}"
-        + r"(?:army|forces|soldiers|troops|military|settlers|terrorists|police|militia)|[A-Z]{2,6})\s+(?:\w+\s+){0,3}$",
+        + r"(?:armed\s+)?(?:army|forces|soldiers|troops|military|settlers|terrorists|police|militia)|[A-Z]{2,6})\s+(?:\w+\s+){0,3}$",
         lead,
     )
-    if subject:
+    if subject and not _is_claimants(subject.group(1), claimant_state):
         return _collapse(subject.group(1)), True
+    # "les forces armées arméniennes", "des tirs d'artillerie arméniens", "las fuerzas
+    # israelíes", "soldados israelíes": a force named by its nationality, after the noun.
+    for match in _FORCE_BY_NATIONALITY.finditer(sentence, start, end):
+        if not _is_claimants(match.group(0), claimant_state) and state_of_agent(match.group(0)):
+            return _collapse(match.group(0)), True
     subject_states = [
         (s, st) for s, e, st in mentions
         if max(start, clause_start) <= s < first and re.match(r"^(?:'s|’s)?\s+(?:\w+\s+){0,4}$|^,?\s+[^,]*,\s*(?:\w+\s+){0,3}$|^\s+y\s+", sentence[e:first])

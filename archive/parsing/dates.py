@@ -52,12 +52,28 @@ def _to_date(match: re.Match) -> date | None:
 
 
 def find_date(text: str) -> tuple[date, re.Match] | None:
-    """The first well-formed date in ``text`` (runs of whitespace allowed inside), with its match."""
-    for match in DATE_PATTERN.finditer(text):
-        found = _to_date(match)
-        if found:
-            return found, match
+    """The first well-formed date in ``text`` (runs of whitespace allowed inside), with its match.
+
+    OCR reads digits as letters ("1O March l985"); a date found only once they are read back
+    as digits is found too (the repair keeps every offset)."""
+    for candidate in (text, _ocr_digits(text)):
+        for match in DATE_PATTERN.finditer(candidate):
+            found = _to_date(match)
+            if found:
+                return found, match
     return None
+
+
+_OCR_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+
+
+def _ocr_digits(text: str) -> str:
+    """Letters next to digits read as the digits they resemble, one character for one."""
+    return re.sub(
+        r"(?<![A-Za-z])[\dOolI|]*\d[\dOolI|]*(?![A-Za-z])|(?<![A-Za-z])[OolI|]\d+",
+        lambda match: match.group(0).translate(_OCR_DIGIT),
+        text,
+    )
 
 
 def parse_date(text: str) -> date | None:

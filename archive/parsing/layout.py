@@ -53,11 +53,30 @@ class SymbolSighting:
     repaired: bool  # OCR damage had to be undone to read it
 
 
+_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+
+
+def _ocr_digit_repair(text: str) -> str:
+    """'A/4O/l23' -> 'A/40/123': letters OCR reads for digits, inside a symbol's numbers only."""
+    parts = text.split("/")
+    repaired = [parts[0]] + [
+        part.translate(_OCR_DIGITS)
+        if re.fullmatch(r"[\dOoIl|]+", part) and re.search(r"\d", part)
+        else part
+        for part in parts[1:]
+    ]
+    return "/".join(repaired)
+
+
 def read_symbol_line(line: str) -> list[SymbolSighting]:
     """The symbols a masthead or running-header line prints, repaired; [] if it is no such line."""
     text = line.strip().strip("*").strip()
     if not text:
         return []
+    if re.match(r"^[AS$8s]\s*/", text):
+        fixed = _ocr_digit_repair(text)
+        if fixed != text:
+            return [SymbolSighting(s.symbol, repaired=True) for s in read_symbol_line(fixed)]
     joint = split_symbols(text)
     if joint and "/" in text:
         return [SymbolSighting(symbol, repaired=False) for symbol in joint]

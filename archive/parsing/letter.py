@@ -24,7 +24,7 @@ from .layout import (
     split_pages,
     vote_symbols,
 )
-from .readings import withhold_contradicted
+from .readings import BODY_ITEMS, withhold_contradicted
 from .symbols import find_symbols
 from .types import (
     AgendaItemRef,
@@ -80,6 +80,8 @@ def parse_letter(text: str, *, claims: bool = True) -> ParsedLetter:
             _read_annex(order, heading, lines, plain, end, section_end, furniture, language)
         )
 
+    if not masthead.agenda_items and masthead.ga_session:
+        _agenda_from_body(body, masthead)
     symbols = _symbols(masthead.sightings + running_header_symbols(lines, pages))
     sender = _sender(title, body_signatures, language)
     signatories = tuple(s.name for s in body_signatures) + tuple(
@@ -335,7 +337,12 @@ def _repair_title(text: str, language: str, addressees: tuple[str, ...]) -> str:
         if language == "ru":
             genitive = {v: k for k, v in vocab.ADDRESSEES["ru"].items()}
             names = [genitive[a] for a in addressees]
-        rebuilt = (article.group(0) if article else "") + joiner.join(names)
+        if len(names) > 2 and language == "en":
+            # "the Secretary-General, the President of the General Assembly and the ..."
+            joined = ", the ".join(names[:-1]) + joiner + names[-1]
+        else:
+            joined = joiner.join(names)
+        rebuilt = (article.group(0) if article else "") + joined
         if _similar(rebuilt, printed) >= _FUZZY:
             text = text[: phrase.start("who")] + rebuilt + text[phrase.end("who") :]
     return text.upper() if upper else text
@@ -353,6 +360,13 @@ def _split_role_state(phrase: str, language: str) -> tuple[str | None, str | Non
         match = re.match(pattern, phrase, re.IGNORECASE)
         if match:
             role, rest = _repair_role(match.group(0)), phrase[match.end() :]
+            if vocab.ORGAN_ROLE.match(role):
+                # The chair of a committee or group speaks for it, not for a state.
+                return vocab.ORGAN_ROLE_END.sub("", role).rstrip(" ,.") or None, None
+            second = _second_role(rest, language)
+            if second:
+                # "Deputy Permanent Observer, Chargé d'affaires a.i.": both are the role.
+                role, rest = f"{role}, {_repair_role(second.group(1))}", rest[second.end() :]
             break
     else:
         mission = vocab.MISSION.match(phrase)
@@ -375,6 +389,14 @@ def _split_role_state(phrase: str, language: str) -> tuple[str | None, str | Non
         state = state[lead.end() :] if lead else state
     state = vocab.STATE_ARTICLE.sub("", state).strip(" ,.")
     return role, state or None
+
+
+def _second_role(rest: str, language: str) -> re.Match | None:
+    for pattern in vocab.ROLES[language]:
+        match = re.match(r"\s*,?\s*(?:and\s+)?(" + pattern + ")", rest, re.IGNORECASE)
+        if match and not vocab.ORGAN_ROLE.match(match.group(1)):
+            return match
+    return None
 
 
 def _repair_role(role: str) -> str:
@@ -532,15 +554,23 @@ def _read_masthead(lines: list[str], plain: list[str], limit: int) -> _Masthead:
     seen: list[int] = []
     for index in range(limit):
         sightings = read_symbol_line(plain[index])
+        if not sightings:
+            # Side by side with other masthead words: "United Nations      A/80/434–S/2025/632".
+            for chunk in re.split(r"\s{3,}|\t", plain[index])[1:]:
+                sightings.extend(read_symbol_line(chunk))
         if sightings:
             masthead.sightings.extend(sightings)
             seen.append(index)
     distr = next((i for i in range(limit) if re.match(r"^Distr\b", plain[i], re.IGNORECASE)), 0)
-    for index in range(distr, limit):
-        found = find_date(" ".join(plain[distr : index + 1]))
-        if found:
-            masthead.distribution_date = found[0]
-            seen.append(index)
+    # The date under "Distr."; some layouts print it above, beside the symbols.
+    for first in dict.fromkeys((distr, 0)):
+        for index in range(first, limit):
+            found = find_date(" ".join(plain[first : index + 1]))
+            if found:
+                masthead.distribution_date = found[0]
+                seen.append(index)
+                break
+        if masthead.distribution_date:
             break
     language_at = _original_language(plain, limit, masthead)
     seen.extend(language_at)
@@ -603,10 +633,17 @@ def _read_agenda(lines: list[str], plain: list[str], limit: int, masthead: _Mast
     for index in range(limit):
         if not plain[index]:
             continue
-        for size in (1, 2, 3):
-            joined = _collapse(" ".join(plain[index : index + size]))
+        for size in (1, 2, 3, 4):
+            # A list may run over lines ("Items 12, 40" / "and 61 of the preliminary list*"),
+            # or share its lines with the other organ's column ("... of the     Forty-ninth
+            # year"): the left column is read alone too.
+            window = plain[index : index + size]
+            if size > 1 and not all(window):
+                break
+            joined = _collapse(" ".join(window))
+            left = _collapse(" ".join(re.split(r"\s{3,}|\t", line)[0] for line in window))
             for pattern, kind in vocab.AGENDA_LINES:
-                match = pattern.match(joined)
+                match = pattern.match(joined) or pattern.match(left)
                 if match and vocab.AGENDA_NUMBERS.match(match["nums"].strip()):
                     numbers = vocab.AGENDA_NUMBER.findall(match["nums"])
                     end, titles = _agenda_titles(lines, plain, index + size, limit, len(numbers))
@@ -617,6 +654,22 @@ def _read_agenda(lines: list[str], plain: list[str], limit: int, masthead: _Mast
                     )
                     return end
     return 0
+
+
+def _agenda_from_body(body: str, masthead: _Masthead) -> None:
+    """The items the body asks the letter to be circulated under, when the masthead's list
+    could not be read ("... as a document of the General Assembly, under agenda items 34
+    and 35"): the letter's own words, read with medium confidence (parsing.readings)."""
+    match = BODY_ITEMS.search(body)
+    if not match:
+        return
+    numbers = vocab.AGENDA_NUMBER.findall(match["nums"])
+    masthead.agenda_kind = masthead.agenda_kind or (
+        "item of the preliminary list"
+        if re.search(r"preliminary|préliminaire|preliminar", body[match.end() : match.end() + 40])
+        else "agenda item"
+    )
+    masthead.agenda_items = tuple(AgendaItemRef(int(number), sub) for number, sub in numbers)
 
 
 def _is_masthead_furniture(line: str) -> bool:

@@ -48,10 +48,10 @@ class FieldReading:
 
 # "under agenda items 34, 35, 40 and 63", "au titre des points 34, 35 et 40 de l'ordre du jour",
 # "en relación con el tema 84 del programa".
-_BODY_ITEMS = re.compile(
-    r"(?:agenda\s+items?|items?\s+(?=[\d\s,(a-z)]+\s+of\s+the\s+(?:preliminary|provisional))"
-    r"|points?\s+(?=[\d\s,(a-z)et]+\s+de\s+l[a']\s*(?:ordre|liste))"
-    r"|temas?\s+(?=[\d\s,(a-z)y]+\s+del\s+programa))"
+BODY_ITEMS = re.compile(
+    r"(?:agenda\s+items?|items?(?=\s+[\d\s,()a-z]+\s+of\s+the\s+(?:preliminary|provisional))"
+    r"|points?(?=\s+[\d\s,()a-z]+\s+de\s+l[a'’]\s*(?:ordre|liste))"
+    r"|temas?(?=\s+[\d\s,()a-z]+\s+(?:del\s+programa|de\s+la\s+lista)))"
     r"\s+(?P<nums>\d{1,3}(?:\s*\([a-z]\))?(?:\s*(?:,|and|et|y)\s*\d{1,3}(?:\s*\([a-z]\))?)*)",
     re.IGNORECASE,
 )
@@ -83,7 +83,11 @@ def uncertain_fields(readings: tuple[FieldReading, ...]) -> list[str]:
 def withhold_contradicted(parsed: ParsedLetter) -> ParsedLetter:
     """The letter with every field its own text contradicts set to None, and its readings."""
     readings = assess(parsed)
-    contradicted = {r.field for r in readings if r.confidence == LOW and r.note.startswith("!")}
+    contradicted = {
+        r.field: dataclasses.replace(r, note=r.note.lstrip("! ") + " Left empty.")
+        for r in readings
+        if r.confidence == LOW and r.note.startswith("!")
+    }
     changes: dict = {}
     if "ga_session" in contradicted:
         changes.update(ga_session=None, ga_session_label=None)
@@ -92,10 +96,7 @@ def withhold_contradicted(parsed: ParsedLetter) -> ParsedLetter:
     if changes:
         parsed = dataclasses.replace(parsed, **changes)
         readings = assess(parsed)
-    readings = tuple(
-        dataclasses.replace(r, note=r.note.lstrip("! ")) if r.note.startswith("!") else r
-        for r in readings
-    )
+    readings = tuple(contradicted.get(r.field, r) for r in readings)
     return dataclasses.replace(parsed, readings=readings)
 
 
@@ -225,7 +226,7 @@ def _agenda_items(parsed: ParsedLetter, head: str) -> FieldReading:
             span = (match.start(), match.end())
             break
     cited = []
-    for match in _BODY_ITEMS.finditer(parsed.body):
+    for match in BODY_ITEMS.finditer(parsed.body):
         cited.extend(number for number, _sub in _item_numbers(match["nums"]))
     numbers = [number for number, _sub in read]
     missing = [number for number in dict.fromkeys(cited) if number not in numbers]

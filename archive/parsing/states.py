@@ -141,3 +141,84 @@ def find_state_mentions(text: str) -> list[tuple[int, int, State]]:
         if state is not None:
             mentions.append((match.start(), match.end(), state))
     return mentions
+
+
+# Nationality adjectives (English, French, Spanish; folded, as stems that take the usual
+# endings: "israeli" -> "Israelis", "israelien" -> "israéliennes", "israeli" -> "israelíes")
+# and capitals used for their governments ("the Baku regime"). A claim names its perpetrator
+# this way far more often than by the state's name: "Israeli soldiers", "Azerbaijani
+# forces", "l'armée arménienne", "fuerzas rusas". Ambiguous adjectives ("Korean",
+# "Congolese", "Sudanese" for two states each) are left out: no state rather than a guess.
+_ADJECTIVES: dict[str, tuple[str, ...]] = {
+    "AFG": ("afghan",),
+    "ALB": ("albanian", "albanais", "albanes"),
+    "ARM": ("armenian", "armenien", "armenio", "armenia", "erevan", "yerevan", "ereván"),
+    "AZE": ("azerbaijani", "azerbaidjanais", "azerbaiyano", "azeri", "baku", "bakou", "bakú"),
+    "BLR": ("belarusian", "belarusse", "bielorruso", "minsk"),
+    "CHN": ("chinese", "chinois", "chino", "beijing", "pekin"),
+    "CUB": ("cuban", "cubain", "cubano", "havana", "havane", "habana"),
+    "CYP": ("cypriot", "chypriote", "chipriota"),
+    "EGY": ("egyptian", "egyptien", "egipcio", "cairo"),
+    "ERI": ("eritrean", "erythreen", "eritreo", "asmara"),
+    "ETH": ("ethiopian", "ethiopien", "etiope", "addis ababa"),
+    "FRA": ("french", "francais", "frances"),
+    "GBR": ("british", "britannique", "britanico"),
+    "GEO": ("georgian", "georgien", "georgiano", "tbilisi"),
+    "DEU": ("german", "allemand", "aleman"),
+    "GRC": ("greek", "grec", "griego"),
+    "IND": ("indian", "indien", "new delhi"),
+    "IRN": ("iranian", "iranien", "irani", "tehran", "teheran"),
+    "IRQ": ("iraqi", "irakien", "iraqui", "iraki", "baghdad", "bagdad"),
+    "ISR": ("israeli", "israelien", "israeli", "israelies"),
+    "JOR": ("jordanian", "jordanien", "jordano", "amman"),
+    "KWT": ("kuwaiti", "koweitien", "kuwaiti"),
+    "LBN": ("lebanese", "libanais", "libanes", "beirut", "beyrouth"),
+    "LBY": ("libyan", "libyen", "libio"),
+    "MAR": ("moroccan", "marocain", "marroqui", "rabat"),
+    "PAK": ("pakistani", "pakistanais", "pakistani", "islamabad"),
+    "PRK": ("north korean", "nord-coreen", "norcoreano", "pyongyang"),
+    "KOR": ("south korean", "sud-coreen", "surcoreano", "seoul", "seul"),
+    "PSE": ("palestinian", "palestinien", "palestino"),
+    "RUS": ("russian", "russe", "ruso", "rusa", "moscow", "moscou", "moscu", "kremlin"),
+    "RWA": ("rwandan", "rwandais", "rwandes", "kigali"),
+    "SAU": ("saudi", "saoudien", "saudita", "riyadh", "riyad"),
+    "SYR": ("syrian", "syrien", "sirio", "damascus", "damas"),
+    "TUR": ("turkish", "turc", "turque", "turco", "ankara"),
+    "UKR": ("ukrainian", "ukrainien", "ucraniano", "kyiv", "kiev"),
+    "USA": ("american", "americain", "estadounidense", "washington"),
+    "VEN": ("venezuelan", "venezuelien", "venezolano", "caracas"),
+    "YEM": ("yemeni", "yemenite", "yemeni", "sanaa"),
+}
+# Endings an adjective takes in the three languages (plural, feminine).
+_ADJECTIVE_ENDING = r"(?:s|e|es|ne|nes|a|as|os|ies|is|ien|ienne|iens|iennes)?"
+
+
+@cache
+def _adjective_pattern() -> re.Pattern[str]:
+    alternatives = []
+    for iso3, words in _ADJECTIVES.items():
+        for word in sorted(set(words), key=len, reverse=True):
+            stem = r"[\s\-]+".join(re.escape(part) for part in word.split())
+            alternatives.append(f"(?P<{iso3}_{len(alternatives)}>{stem}{_ADJECTIVE_ENDING})")
+    return re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])")
+
+
+def state_of_agent(agent: str | None) -> State | None:
+    """The state a perpetrator as printed belongs to: "Israeli soldiers", "the Armenian armed
+    forces", "les forces arméniennes", "el ejército ruso", "the Baku regime", "Armenia".
+
+    The state's own name first; then a nationality adjective or a capital. None when the
+    agent names no state ("PLO terrorists", "unknown gunmen")."""
+    if not agent:
+        return None
+    state = resolve_state(agent)
+    if state is not None:
+        return state
+    mentions = find_state_mentions(agent)
+    if mentions:
+        return mentions[0][2]
+    match = _adjective_pattern().search(fold(agent))
+    if match is None:
+        return None
+    iso3 = match.lastgroup.split("_")[0]
+    return next((state for state in load_states() if state.iso3 == iso3), None)

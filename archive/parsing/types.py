@@ -56,6 +56,8 @@ class ParsedClaim:
     victims: str | None = None
     confidence: str = "clear"  # "clear" or "borderline"
     found_by: str = "rules-v1"  # which extractor (and rule) found it
+    # The state the accused belongs to, English short name: "Israel" for "Israeli soldiers".
+    accused_state: str | None = None
 
 
 @dataclass(frozen=True)

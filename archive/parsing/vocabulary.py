@@ -110,11 +110,13 @@ ADDRESSEE_PHRASE: dict[str, re.Pattern] = {
     "es": re.compile(r"\bdirigidas?\s+(?P<who>(?:al|a\s+la|a\s+los)\s.+?)\s+por\s", re.IGNORECASE),
     "ru": re.compile(r"\bна\s+имя\s+(?P<who>.+?)\s*$", re.IGNORECASE),
 }
+# "the Secretary-General, the President of the General Assembly and the President of the
+# Security Council": one line may name several addressees, joined by commas and "and".
 ADDRESSEE_JOIN: dict[str, str] = {
-    "en": r"\s+and\s+(?:to\s+)?",
-    "fr": r"\s+et\s+",
-    "es": r"\s+y\s+",
-    "ru": r"\s+и\s+",
+    "en": r"\s*,\s*(?:and\s+)?(?:to\s+)?|\s+and\s+(?:to\s+)?",
+    "fr": r"\s*,\s*(?:et\s+)?|\s+et\s+",
+    "es": r"\s*,\s*(?:y\s+)?|\s+y\s+",
+    "ru": r"\s*,\s*(?:и\s+)?|\s+и\s+",
 }
 ADDRESSEE_ARTICLE = re.compile(r"^(?:the|au|à\s+la|à\s+l['’]|à|al|a\s+la|a)\s+", re.IGNORECASE)
 
@@ -165,18 +167,32 @@ SENDER_TAIL = re.compile(
 # OCR reads "Chargé" as "Charg6" or "Charge": the pattern accepts both, the parser repairs.
 ROLES: dict[str, list[str]] = {
     "en": [
-        r"Deputy\s+Permanent\s+Representative",
-        r"Acting\s+Permanent\s+Representative",
+        # The chair of a committee, group or movement: the role runs to the organ's name's end
+        # ("Chairman of the Committee on the Exercise of the Inalienable Rights of the
+        # Palestinian People"); _ORGAN_ROLE_END below stops it.
+        r"(?:Acting\s+|Vice[- ])?(?:Chairman|Chairwoman|Chairperson|Chair|President|"
+        r"Coordinator|Rapporteur)\s+of\s+the\s+(?:[A-Z][\w-]*\s+)*(?:Committee|Group|"
+        r"Movement|Bureau|Commission|Conference|Council|Organization|Organisation|League|"
+        r"Union|Caucus|Forum|Meeting|Summit|Board|Working\s+Group|Special\s+Committee)"
+        r"(?:\s+(?:(?:of|on|for|to|in|and|the|against)(?!\w)|[A-Z][\w'’-]*|[a-z]+(?=\s+[A-Z])))"
+        r"{0,24}",
+        r"(?:Deputy|Acting|Alternate|Assistant)\s+Permanent\s+Representative",
         r"Permanent\s+Representative",
+        r"(?:Deputy|Acting|Alternate)\s+Permanent\s+Observer",
         r"Permanent\s+Observer",
         r"Charg[eé6]\s+d['’]\s*affaires(?:\s+a\.\s*i\.|\s+ad\s+interim)?",
-        r"Minister\s+(?:for|of)\s+Foreign\s+Affairs(?:\s+and\s+[\w ]+?)?",
+        r"(?:Deputy\s+)?Minister\s+(?:for|of)\s+Foreign\s+Affairs(?:\s+and\s+[\w ]+?)?",
         r"(?:Deputy\s+)?Prime\s+Minister",
+        r"Head\s+of\s+(?:the\s+)?Delegation",
+        r"Special\s+Envoy",
         r"President",
     ],
     "fr": [
+        r"(?:Vice-)?Présidente?\s+du\s+(?:Comité|Groupe|Mouvement|Bureau|Conseil)"
+        r"(?:\s+(?:(?:de|des|du|la|le|les|pour|sur|et)(?!\w)|d['’]|l['’]|[A-ZÉ][\w'’-]*)){0,24}",
         r"Représentante?\s+permanente?\s+adjointe?",
         r"Représentante?\s+permanente?",
+        r"Observat(?:eur|rice)\s+permanent(?:e)?\s+adjoint(?:e)?",
         r"Observatrice\s+permanente|Observateur\s+permanent",
         r"Charg[ée6]e?\s+d['’]\s*affaires(?:\s+par\s+intérim|\s+a\.\s*i\.)?",
         r"Ministre\s+des\s+affaires\s+étrangères",
@@ -184,8 +200,11 @@ ROLES: dict[str, list[str]] = {
         r"Présidente?",
     ],
     "es": [
+        r"President[ea]\s+del\s+(?:Comité|Grupo|Movimiento|Buró|Consejo)"
+        r"(?:\s+(?:(?:de|del|la|las|los|el|para|sobre|y)(?!\w)|[A-ZÁÉÍÓÚ][\w'’-]*)){0,24}",
         r"Representante\s+Permanente\s+Adjunt[oa]",
         r"Representante\s+Permanente",
+        r"Observador[a]?\s+Permanente\s+Adjunt[oa]",
         r"Observador[a]?\s+Permanente",
         r"Encargad[oa]\s+de\s+Negocios(?:\s+a\.\s*i\.|\s+interin[oa])?",
         r"Ministr[oa]\s+de\s+Relaciones\s+Exteriores",
@@ -198,6 +217,18 @@ ROLES: dict[str, list[str]] = {
         r"Министр\w*\s+иностранных\s+дел",
     ],
 }
+# Words that end an organ's name inside a role ("... Palestinian People addressed to ...").
+ORGAN_ROLE_END = re.compile(
+    r"\s+(?:addressed|adress|dirigid|to\s+the\s+United|auprès|ante\s+las|at\s+the|in\s+New|"
+    r"and\s+the\s+(?:Permanent|Chargé)|\(Signed\)).*$",
+    re.IGNORECASE,
+)
+# An organ role names no state: the sender is the organ's chair.
+ORGAN_ROLE = re.compile(
+    r"^(?:Acting\s+|Vice[- ])?(?:Chair\w*|Coordinator|Rapporteur|Président\w*|Vice-Président\w*|"
+    r"President[ea])\s+(?:of\s+the|du|del)\s",
+    re.IGNORECASE,
+)
 
 # Ranks printed in signature blocks that are not the sender's role.
 RANKS = re.compile(
@@ -293,10 +324,11 @@ YEAR_WORDS: dict[str, str] = {"en": r"year", "fr": r"ann[ée]e", "es": r"año", 
 # Annex headings: "Annex to the letter dated ...", "ANNEX", "Annexe à la lettre ...".
 # Case-sensitive on the first letter: "(see annex)" wraps to a line starting "annex)".
 ANNEX_HEADING = re.compile(
-    r"^(?-i:Annex|ANNEX|Annexe|ANNEXE|Anexo|ANEXO|Приложение|ПРИЛОЖЕНИЕ)"
+    r"^(?-i:Annex|ANNEX|A N N E X|Annexe|ANNEXE|Anexo|ANEXO|Приложение|ПРИЛОЖЕНИЕ)"
     r"(?:\s+[IVX]{1,4}|\s+\d{1,2})?"
     r"(?:\s+(?:to\s+the\s+(?:letter|identical|note)|à\s+la\s+(?:lettre|note)|aux\s+lettres|"
-    r"de\s+la\s+(?:carta|nota)|de\s+las\s+cartas|к\s+(?:письму|идентичным|вербальной))\b.*)?\s*$",
+    r"de\s+la\s+(?:carta|nota)|de\s+las\s+cartas|к\s+(?:письму|идентичным|вербальной))\b.*)?"
+    r"[\s*]*$",
     re.IGNORECASE,
 )
 # "[Original: French]", "[Original : anglais]", "[Original: inglés]".
