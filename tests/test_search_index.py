@@ -133,7 +133,9 @@ class Folder:
             addresses = [a for _, a in result.hits]
             return [int(v) for v in found.fast_field_values("letter_id", addresses)]
 
-        return total, ranked, ids(newest), facets
+        # Relevance: the same letters; their order may differ between copies for close
+        # scores, as Tantivy's BM25 statistics follow each copy's segments (see README).
+        return total, sorted(letter_id for _, letter_id in ranked), ids(newest), facets
 
     @property
     def documents(self) -> int:
