@@ -259,10 +259,11 @@ def test_a_missing_or_corrupt_index_is_rebuilt_never_a_500(db, french_letter, ca
         caplog.clear()
 
 
-def test_the_index_of_another_database_is_never_used(scratch, tmp_path):
+def test_the_index_of_another_database_is_never_used(scratch, tmp_path, db):
     folder = tmp_path / "index"
     _run(scratch, folder, "update")
-    shutil.copytree(folder, settings.SEARCH_INDEX_DIR, dirs_exist_ok=True, symlinks=True)
+    shutil.rmtree(settings.SEARCH_INDEX_DIR)
+    shutil.copytree(folder, settings.SEARCH_INDEX_DIR, symlinks=True)
     result = indexer.update()  # the tests' database, not the scratch one
     assert result.rebuilt
     assert indexer.status().documents == Letter.objects.count()
