@@ -17,7 +17,7 @@ from django.db.models.expressions import RawSQL
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from archive.filters import LetterFilter
 from archive.models import IncidentClaim, LetterAgendaItem
@@ -34,7 +34,7 @@ EXPORT_CHUNK = 2000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-@require_GET
+@require_safe
 def search_json(request):
     try:
         page_number = int(request.GET.get("page") or 1)
@@ -87,7 +87,7 @@ def search_json(request):
     )
 
 
-@require_GET
+@require_safe
 def letter_json(request, pk):
     letter = get_object_or_404(
         visible_letters()
@@ -180,7 +180,7 @@ LETTER_COLUMNS = [
 ]
 
 
-@require_GET
+@require_safe
 def letters_csv(request):
     letters = _filtered_letters(request)
     if isinstance(letters, JsonResponse):
@@ -240,7 +240,7 @@ CLAIM_COLUMNS = [
 ]
 
 
-@require_GET
+@require_safe
 def claims_csv(request):
     letters = _filtered_letters(request)
     if isinstance(letters, JsonResponse):

@@ -4,7 +4,7 @@ Parameters (all optional, all combinable; several values of one parameter mean "
 
     q              search words (web-search syntax; used by archive.search, not filtered here)
     agenda         agenda item as session-number, e.g. ``75-40`` or ``80-68b``; repeatable
-    topic          topic slug (the same agenda item across sessions)
+    topic          topic slug (the same agenda item across sessions), one of /topics/
     body           ``GA`` (circulated to the General Assembly), ``SC``, or ``joint`` (both)
     session        GA session number;  sc_year: Security Council year ordinal (80 = 2025)
     state          sender state, ISO 3166 alpha-3 (``AZE``); repeatable
@@ -130,12 +130,14 @@ class LetterFilterForm(forms.Form):
             condition = Q(pk__in=[])
             for session, number, sub_item in wanted:
                 condition |= Q(ga_session=session, number=number, sub_item=sub_item)
-            found = {
-                (a.ga_session, a.number, a.sub_item): a.pk
-                for a in AgendaItem.objects.filter(condition).only(
-                    "pk", "ga_session", "number", "sub_item"
+            items = list(
+                AgendaItem.objects.filter(condition).only(
+                    "pk", "ga_session", "number", "sub_item", "titles"
                 )
-            }
+            )
+            found = {(a.ga_session, a.number, a.sub_item): a.pk for a in items}
+            # What the filter chips call each item: its title, not "75-40".
+            self.agenda_items = {agenda_param(a): a for a in items}
             unknown = [f"{s}-{n}{x}" for s, n, x in wanted if (s, n, x) not in found]
             if unknown:
                 self.add_error(
@@ -145,14 +147,35 @@ class LetterFilterForm(forms.Form):
             self.agenda_ids = list(found.values())
         states = cleaned.get("state") or []
         if states:
-            known = set(MemberState.objects.filter(iso3__in=states).values_list("iso3", flat=True))
-            unknown = [s for s in states if s not in known]
+            # Kept for the filter chips, which name each state.
+            self.states = {s.iso3: s for s in MemberState.objects.filter(iso3__in=states)}
+            unknown = [s for s in states if s not in self.states]
             if unknown:
                 self.add_error(
                     "state",
                     _("No state with the code %(codes)s.") % {"codes": ", ".join(unknown)},
                 )
+        for name in ("date", "letter_date"):
+            span = cleaned.get(name)
+            if span and span.start and span.stop and span.start > span.stop:
+                self.add_error(
+                    name,
+                    _(
+                        "The start date %(start)s is after the end date %(end)s: no letter can "
+                        "match. Swap them, or leave one empty."
+                    )
+                    % {"start": _day(span.start), "end": _day(span.stop)},
+                )
         return cleaned
+
+
+def _day(value) -> str:
+    return (value.date() if hasattr(value, "date") else value).isoformat()
+
+
+def topic_choices() -> list[tuple[str, str]]:
+    """Every topic, for the topic filter's list (read when the form is shown or checked)."""
+    return list(Topic.objects.order_by("name").values_list("slug", "name"))
 
 
 class LetterFilter(django_filters.FilterSet):
@@ -168,7 +191,17 @@ class LetterFilter(django_filters.FilterSet):
         label=_("Agenda item"),
         clean_value=_agenda_value,
     )
-    topic = django_filters.CharFilter(method="filter_topic", label=_("Topic"), max_length=200)
+    topic = django_filters.ChoiceFilter(
+        method="filter_topic",
+        label=_("Topic"),
+        choices=topic_choices,
+        empty_label=_("All topics"),
+        error_messages={
+            "invalid_choice": _(
+                "No topic “%(value)s” in the archive: choose one from the list of topics."
+            )
+        },
+    )
     body = django_filters.ChoiceFilter(
         method="filter_body",
         label=_("Body"),

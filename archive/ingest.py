@@ -56,7 +56,7 @@ from archive.parsing import ParsedLetter, ParseError, parse_letter
 from archive.parsing.readings import uncertain_fields
 from archive.parsing.states import resolve_state
 
-PARSER_VERSION = "5"  # bump when parsing changes: the next import refreshes every letter
+PARSER_VERSION = "6"  # bump when parsing changes: the next import refreshes every letter
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf", ".docx"}
 # How good a text's source is: an official PDF's text layer is what the UN published; a Word
 # file is the sender's draft; a .txt or .md is a conversion; OCR reads the page, with errors.
@@ -148,6 +148,26 @@ def _read_for_import(path: Path) -> tuple[Path, LetterFile | IngestError, int]:
         return path, read_letter_file(data, path.name), len(data)
     except IngestError as error:
         return path, error, len(data)
+
+
+def _read_named_bytes(item: tuple[bytes, str]) -> LetterFile | IngestError:
+    data, name = item
+    try:
+        return read_letter_file(data, name)
+    except IngestError as error:
+        return error
+
+
+def read_letter_bytes(
+    items: list[tuple[bytes, str]], *, jobs: int = 1
+) -> Iterator[LetterFile | IngestError]:
+    """(bytes, file name) pairs read and parsed, in order, in ``jobs`` processes."""
+    if jobs <= 1:
+        yield from map(_read_named_bytes, items)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=django.setup) as pool:
+        yield from pool.map(_read_named_bytes, items, chunksize=8)
 
 
 def read_letter_files(
@@ -249,8 +269,12 @@ def _lock_identity(parsed: ParsedLetter, source_sha256: str) -> None:
         | {f"source:{source_sha256}"}
     )
     with connection.cursor() as cursor:
-        for key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+        # One statement, the keys in sorted order (two importers never lock in opposite orders).
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS k(key, n) ORDER BY n",
+            [keys],
+        )
 
 
 @transaction.atomic
@@ -326,15 +350,16 @@ def ingest_letter(
         letter.reviewed_at = timezone.now()
         letter.edited_fields = sorted(set(letter.edited_fields) | set(edited_fields))
         letter.import_differences = []
+    new_letter = letter.pk is None
     letter.save()
-    _store_symbols(letter, parsed.symbols)
+    symbols = _store_symbols(letter, parsed.symbols, new=new_letter)
 
     letter_text = existing_text or LetterText(letter=letter, language=parsed.language)
     letter_text.title = parsed.title or ""
     letter_text.masthead = parsed.masthead
     letter_text.body = parsed.body
     letter_text.full_text = parsed.text
-    letter_text.symbols_text = " ".join(letter.symbol_list)[:_MAX_SYMBOLS_TEXT]
+    letter_text.symbols_text = " ".join(symbols)[:_MAX_SYMBOLS_TEXT]
     letter_text.annexes_text = "\n\n".join(
         "\n".join(filter(None, [a.heading, a.title, a.text])) for a in parsed.annexes
     )
@@ -460,6 +485,16 @@ def _letter_values(parsed: ParsedLetter) -> dict:
     }
 
 
+def _member_states(printed: set[str | None]) -> dict[str, MemberState]:
+    """printed name -> MemberState for several names, in one query."""
+    resolved = {name: resolve_state(name) for name in printed if name}
+    codes = {state.iso3 for state in resolved.values() if state}
+    rows = {row.iso3: row for row in MemberState.objects.filter(iso3__in=codes)} if codes else {}
+    return {
+        name: rows[state.iso3] for name, state in resolved.items() if state and state.iso3 in rows
+    }
+
+
 def resolve_member_state(printed: str | None) -> MemberState | None:
     if not printed:
         return None
@@ -469,13 +504,17 @@ def resolve_member_state(printed: str | None) -> MemberState | None:
     return MemberState.objects.filter(iso3=state.iso3).first()
 
 
-def _store_symbols(letter: Letter, symbols: tuple[str, ...]) -> None:
-    if not symbols:
-        return
-    known = {s.lookup for s in letter.symbols.all()}
-    for position, symbol in enumerate(symbols):
-        if symbol.upper() not in known:
-            LetterSymbol.objects.create(letter=letter, symbol=symbol, position=position)
+def _store_symbols(letter: Letter, symbols: tuple[str, ...], *, new: bool) -> list[str]:
+    """Add the symbols the letter lacks; return all its symbols in order."""
+    stored = [] if new else list(letter.symbols.all())
+    known = {s.lookup for s in stored}
+    added = [
+        LetterSymbol(letter=letter, symbol=symbol, lookup=symbol.upper(), position=position)
+        for position, symbol in enumerate(symbols)
+        if symbol.upper() not in known
+    ]
+    LetterSymbol.objects.bulk_create(added)
+    return [s.symbol for s in sorted([*stored, *added], key=lambda s: s.position)]
 
 
 def _store_annexes(letter_text: LetterText, parsed: ParsedLetter) -> dict[int, Annex]:
@@ -598,7 +637,9 @@ def _store_claims(
         section = annex_orders.get(claim.annex_id, 0) if claim.annex_id else 0
         stored.setdefault(_claim_key(section, claim.quote), claim)
     claimant = letter.sender_state
+    states = _member_states({claim.accused_state for claim in parsed.claims})
     seen = set()
+    new_rows = []
     for claim in parsed.claims:
         key = _claim_key(claim.section, claim.quote)
         if key in seen:
@@ -615,8 +656,10 @@ def _store_claims(
             row.annex = annex
             row.save(update_fields=["quote", "quote_start", "quote_end", "annex"])
             continue
-        row = row or IncidentClaim(letter=letter, letter_text=letter_text)
-        accused_state = resolve_member_state(claim.accused_state) if claim.accused_state else None
+        if row is None:
+            row = IncidentClaim(letter=letter, letter_text=letter_text)
+            new_rows.append(row)
+        accused_state = states.get(claim.accused_state)
         row.annex = annex
         row.kind = claim.kind[:100]
         row.claimant = claimant
@@ -638,7 +681,9 @@ def _store_claims(
         row.quote_end = claim.quote_end
         row.confidence = claim.confidence
         row.found_by = claim.found_by[:50]
-        row.save()
+        if row.pk is not None:
+            row.save()
+    IncidentClaim.objects.bulk_create(new_rows)
     unreviewed_gone = [
         claim.pk
         for claim in stored.values()

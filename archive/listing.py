@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.db import connection
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, When
 from django.db.models.expressions import RawSQL
+from django.utils.translation import get_language
 
 from archive.filters import LetterFilter, active_filters
-from archive.models import AgendaItem, LetterSymbol
+from archive.models import AgendaItem, LetterSymbol, LetterText
 from archive.search import PER_PAGE, Hit, SearchPage, build_filterset, visible_letters
 
 # Counting stops here (index entries read: about a millisecond); beyond, the total is estimated.
@@ -120,11 +121,35 @@ def list_queryset(
     offset = (page - 1) * per_page
     total, total_is_exact, counted = counter() if counter else _count(letters, exact)
     rows = list(
-        ordered(letters, sort)
+        with_row_title(ordered(letters, sort))
         .select_related("sender_state")
         .prefetch_related(symbols_in_order())[offset : offset + per_page + 1]
     )
     return _list_page(rows, sort, page, per_page, total, total_is_exact, counted)
+
+
+def with_row_title(letters: QuerySet) -> QuerySet:
+    """`letters` with the title a list row shows (archive.labels.row_title): the version in
+    the interface language, else English, else any. Two look-ups per row of the page in the
+    index of (letter, language), inside the page's query."""
+    language = (get_language() or "en")[:2]
+    preferred = (
+        LetterText.objects.filter(letter=OuterRef("pk"))
+        .exclude(title="")
+        .order_by(
+            Case(
+                When(language=language, then=0),
+                When(language="en", then=1),
+                default=2,
+                output_field=IntegerField(),
+            ),
+            "language",
+        )
+    )
+    return letters.annotate(
+        row_title_text=Subquery(preferred.values("title")[:1]),
+        row_title_language=Subquery(preferred.values("language")[:1]),
+    )
 
 
 def symbols_in_order() -> Prefetch:
@@ -151,7 +176,7 @@ def list_letters_under_items(
     offset = (page - 1) * per_page
     total, total_is_exact, counted = _count_under_items(items, exact)
     rows = list(
-        newest_under_items(items, offset=offset, limit=per_page + 1)
+        with_row_title(newest_under_items(items, offset=offset, limit=per_page + 1))
         .select_related("sender_state")
         .prefetch_related(symbols_in_order())
     )

@@ -15,11 +15,13 @@ from django.db.models.functions import TruncMonth
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from archive.filters import AGENDA_PATTERN
+from archive.labels import readable_caps
 from archive.listing import newest_under_items_sql, symbols_in_order
-from archive.models import AgendaItem, IncidentClaim, Letter, LetterText
+from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, Topic
 from archive.search import visible_letters
 from archive.search.related import related_letter_ids
 
@@ -152,7 +154,8 @@ def letter_page_context(request, letter: Letter) -> dict:
     claims = list(
         IncidentClaim.objects.filter(letter_text=text)
         .exclude(review_status=IncidentClaim.Review.REJECTED)
-        .select_related("claimant")  # named in the interface language: "claimed by …"
+        # Both named in the interface language and linked to their pages.
+        .select_related("claimant", "accused_state")
         if surroundings.has_claims
         else []
     )
@@ -163,9 +166,14 @@ def letter_page_context(request, letter: Letter) -> dict:
     ]
     language = text.language if text else "en"
     items = surroundings.agenda_items
+    verbatim = request.GET.get("text") == "verbatim"
     return {
         "letter": letter,
         "text": text,
+        # PDF text reflowed into paragraphs, or as printed (?text=verbatim).
+        "verbatim": verbatim,
+        "verbatim_query": _with(request.GET, text="verbatim"),
+        "reflowed_query": _with(request.GET, text=None),
         "texts": list(letter.texts.all()),
         "body_segments": mark_claims(text.body, body_claims) if text else [],
         "annex_sections": annex_sections,
@@ -178,11 +186,21 @@ def letter_page_context(request, letter: Letter) -> dict:
     }
 
 
+def _with(params: QueryDict, **changes: str | None) -> str:
+    changed = params.copy()
+    for name, value in changes.items():
+        changed.pop(name, None)
+        if value is not None:
+            changed[name] = value
+    return changed.urlencode()
+
+
 @dataclass(frozen=True)
 class LetterRow:
     """A letter as a row of a list shows it (archive/includes/_letter_row.html): what the
     template reads of a Letter, with the same meaning (see Letter.__str__ and
-    get_absolute_url), read in one statement with its symbols and sender."""
+    get_absolute_url, archive.labels.row_title), read in one statement with its symbols and
+    sender."""
 
     pk: int
     symbols: list[str]
@@ -190,6 +208,11 @@ class LetterRow:
     doc_type: str
     sender_state: str
     sender_state_printed: str
+    letter_date: date | None
+    sender_role: str
+    addressees: list[str]
+    row_title_text: str
+    row_title_language: str
 
     def __str__(self) -> str:
         return "–".join(self.symbols) or _("Letter %(id)s (symbol unknown)") % {"id": self.pk}
@@ -240,15 +263,24 @@ def _letter_rows(ids_sql: str, params: list, limit: int | None = None) -> list[L
     """The letters whose ids `ids_sql` selects, newest first, as rows with their symbols and
     sender state (one statement, no query per letter)."""
     limit_sql = f" LIMIT {int(limit)}" if limit else ""
+    language = (get_language() or "en")[:2]
+    # The title in the interface language, else English, else any (as listing.with_row_title).
+    title_sql = (
+        "(SELECT t.{column} FROM archive_lettertext t WHERE t.letter_id = l.id AND t.title <> ''"
+        " ORDER BY t.language <> %s, t.language <> 'en', t.language LIMIT 1)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT l.id, coalesce((SELECT array_agg(s.symbol ORDER BY s.position)"
             "  FROM archive_lettersymbol s WHERE s.letter_id = l.id), '{}'),"
-            " l.distribution_date, l.doc_type, coalesce(m.short_en, ''), l.sender_state_printed"
+            " l.distribution_date, l.doc_type,"
+            " coalesce(CASE WHEN %s = 'fr' THEN nullif(m.name_fr, '') END, m.short_en, ''),"
+            " l.sender_state_printed, l.letter_date, l.sender_role, l.addressees,"
+            f" {title_sql.format(column='title')}, {title_sql.format(column='language')}"
             " FROM archive_letter l LEFT JOIN archive_memberstate m ON m.id = l.sender_state_id"
             f" WHERE l.id IN ({ids_sql})"
             f" ORDER BY l.distribution_date DESC NULLS LAST, l.id DESC{limit_sql}",
-            params,
+            [language, language, language, *params],
         )
         return [LetterRow(*row) for row in cursor.fetchall()]
 
@@ -367,9 +399,10 @@ def filter_chips(params: QueryDict, filterset) -> list[Chip]:
         label = form.fields[name].label
         for value in params.getlist(name):
             if value:
+                shown = _chip_value(form, name, value)
                 chips.append(
                     Chip(
-                        _("%(label)s: %(value)s") % {"label": label, "value": value},
+                        _("%(label)s: %(value)s") % {"label": label, "value": shown},
                         "?" + _toggled(params, name, value),
                     )
                 )
@@ -386,11 +419,40 @@ def filter_chips(params: QueryDict, filterset) -> list[Chip]:
     return chips
 
 
+def _chip_value(form, name: str, value: str) -> str:
+    """A filter's value as the reader knows it: an agenda item's title, a topic's or a
+    state's name, a language's name; the value itself otherwise."""
+    if name == "agenda":
+        match = AGENDA_PATTERN.match(value)
+        item = match and getattr(form, "agenda_items", {}).get(
+            f"{int(match[1])}-{int(match[2])}{match[3].lower()}"
+        )
+        if item:
+            return _("%(title)s (session %(session)s, item %(label)s)") % {
+                "title": readable_caps(item.title(get_language() or "en")),
+                "session": item.ga_session,
+                "label": item.label,
+            }
+    if name == "topic":
+        return Topic.objects.filter(slug=value).values_list("name", flat=True).first() or value
+    if name == "state":
+        state = getattr(form, "states", {}).get(value.strip().upper())
+        return str(state) if state else value
+    choices = getattr(form.fields[name], "choices", None)
+    if choices:
+        return str(dict(choices).get(value, value))
+    return value
+
+
 # --- agenda item page: letters per month as an SVG drawn on the server ----------------------
 
 HISTOGRAM_WIDTH = 720
 HISTOGRAM_HEIGHT = 160
 HISTOGRAM_MAX_MONTHS = 120
+# A bar is never wider than a twelfth of the chart: one month alone is a bar, not the chart.
+HISTOGRAM_MIN_SLOTS = 12
+# Room left of the bars for the count axis and its labels.
+HISTOGRAM_AXIS_WIDTH = 40
 
 
 @dataclass(frozen=True)
@@ -422,6 +484,14 @@ class Histogram:
     @property
     def axis_y(self) -> int:
         return self.height - 20
+
+    @property
+    def axis_x(self) -> int:
+        return HISTOGRAM_AXIS_WIDTH
+
+    @property
+    def peak_y(self) -> int:
+        return 10
 
 
 def month_histogram(letters) -> Histogram | None:
@@ -455,7 +525,7 @@ def month_histogram(letters) -> Histogram | None:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     peak = max(n for _label, n in buckets)
     plot_height = HISTOGRAM_HEIGHT - 30
-    slot = HISTOGRAM_WIDTH / len(buckets)
+    slot = (HISTOGRAM_WIDTH - HISTOGRAM_AXIS_WIDTH) / max(len(buckets), HISTOGRAM_MIN_SLOTS)
     bars = []
     for index, (label, n) in enumerate(buckets):
         height = plot_height * n / peak if peak else 0
@@ -463,7 +533,7 @@ def month_histogram(letters) -> Histogram | None:
             Bar(
                 label=label,
                 count=n,
-                x=round(index * slot + slot * 0.1, 2),
+                x=round(HISTOGRAM_AXIS_WIDTH + index * slot + slot * 0.1, 2),
                 y=round(HISTOGRAM_HEIGHT - 20 - height, 2),
                 width=round(max(slot * 0.8, 1), 2),
                 height=round(height, 2),

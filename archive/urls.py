@@ -26,6 +26,8 @@ urlpatterns = [
     path("agenda/", views.sessions_index, name="sessions_index"),
     path("agenda/<num:session>/", views.session_detail, name="session_detail"),
     path("agenda/<num:session>/<str:item>/", views.agenda_item_detail, name="agenda_item_detail"),
+    path("topics/", views.topics_index, name="topics_index"),
+    path("states/", views.states_index, name="states_index"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
     path("states/<str:iso3>/", views.state_detail, name="state_detail"),
     path("letters/<num:pk>/", views.letter_by_id, name="letter_by_id"),
@@ -38,6 +40,7 @@ urlpatterns = [
     re_path(
         r"^(?P<symbol>[AaSs]/[0-9A-Za-z.\-/]+?)/$", views.letter_by_symbol, name="letter_by_symbol"
     ),
+    path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
     # set_language: the language switcher in the header posts here.
     path("i18n/", include("django.conf.urls.i18n")),

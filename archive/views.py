@@ -1,11 +1,15 @@
 """Short function views over querysets and the search entry point."""
 
-from django.db.models import Count, Q
+from urllib.parse import urlencode
+
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from archive.filters import LetterFilter, active_filters
+from archive.filters import PAGE_SIZES, LetterFilter, active_filters
 from archive.listing import list_letters, list_letters_under_items, list_queryset
 from archive.models import (
     AgendaItem,
@@ -24,7 +28,7 @@ from archive.reading import (
     month_histogram,
     query_string_without,
 )
-from archive.search import SearchUnavailable, search_letters, visible_letters
+from archive.search import PER_PAGE, SearchUnavailable, search_letters, visible_letters
 
 # Fields of the filter form shown under "More filters" (q, sort and page have their own places).
 ADVANCED_FIELDS = [
@@ -41,7 +45,10 @@ ADVANCED_FIELDS = [
 
 
 def letter_list(request):
-    """The filtered list: every filter of the search page, newest first, no facets."""
+    """The filtered list: every filter of the search page, newest first, no facets. Words
+    make it a search: /?q=mines goes to /search/?q=mines."""
+    if request.GET.get("q", "").strip():
+        return redirect(f"{reverse('search')}?{request.GET.urlencode()}")
     return _results_page(request, template="archive/letter_list.html", with_search=False)
 
 
@@ -64,17 +71,23 @@ def search(request):
 
 
 def _results_page(request, *, template: str, with_search: bool):
+    cleaned_url = _without_empty_parameters(request)
+    if cleaned_url:
+        return redirect(cleaned_url)
     filterset = LetterFilter(request.GET, queryset=visible_letters())
     context = {
         "filterset": filterset,
         "advanced_fields": [filterset.form[name] for name in ADVANCED_FIELDS],
         "query": "",
+        "page_sizes": PAGE_SIZES,
+        "per_page": PER_PAGE,
     }
     if not filterset.is_valid():
         return render(request, template, {**context, "form_errors": _errors(filterset)}, status=400)
     cleaned = filterset.form.cleaned_data
     query = cleaned.get("q") or ""
     context.update(
+        per_page=cleaned.get("per_page") or PER_PAGE,
         query=query,
         sort=cleaned.get("sort") or "",
         chips=filter_chips(request.GET, filterset),
@@ -110,7 +123,23 @@ def _results_page(request, *, template: str, with_search: bool):
         context["form_errors"] = [
             _("There is no page %(page)s for this search.") % {"page": results.page}
         ]
+        return render(request, template, context, status=404)
     return render(request, template, context)
+
+
+def _without_empty_parameters(request) -> str | None:
+    """The address without the parameters a submitted form leaves empty (and the default page
+    size, which its list always submits), when it had any: a GET form submits every field, and
+    "?q=mines&session=&sc_year=&topic=…" is no address to share. None when already clean."""
+    pairs = [(name, value) for name, values in request.GET.lists() for value in values]
+    kept = [
+        (name, value)
+        for name, value in pairs
+        if value.strip() and not (name == "per_page" and value == str(PER_PAGE))
+    ]
+    if len(kept) == len(pairs):
+        return None
+    return request.path + (f"?{urlencode(kept)}" if kept else "")
 
 
 def _errors(filterset: LetterFilter) -> list[str]:
@@ -136,6 +165,11 @@ def _kept_parameters(params, only: tuple[str, ...]) -> list[tuple[str, str]]:
         for value in values
         if value and "\x00" not in value
     ]
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return redirect(static("archive/favicon.svg"), permanent=True)
 
 
 def letter_by_symbol(request, symbol):
@@ -267,21 +301,47 @@ def _page_number(request) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) <= 10_000 else 1
 
 
+def states_index(request):
+    """Every state the archive knows, with the letters it sent and the claims naming it."""
+    visible = visible_letters()
+    states = MemberState.objects.annotate(
+        letters=Count("letters_sent", filter=Q(letters_sent__in=visible), distinct=True),
+    ).order_by("short_en")
+    return render(request, "archive/states_index.html", {"states": states})
+
+
+def topics_index(request):
+    """Every topic (an agenda item across sessions), with its items and letters counted."""
+    topics = Topic.objects.annotate(
+        items=Count("agenda_items", distinct=True),
+        letters=Count(
+            "agenda_items__letter_links__letter",
+            filter=Q(agenda_items__letter_links__letter__in=visible_letters()),
+            distinct=True,
+        ),
+    ).order_by("name")
+    return render(request, "archive/topics_index.html", {"topics": topics})
+
+
+STATE_CLAIMS_SHOWN = 50
+
+
 def state_detail(request, iso3):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
-    claims_against = (
-        IncidentClaim.objects.filter(accused_state=state, letter__in=visible_letters())
+    claims = (
+        IncidentClaim.objects.filter(letter__in=visible_letters())
         .exclude(review_status=IncidentClaim.Review.REJECTED)
-        .select_related("letter", "claimant")
+        .select_related("letter", "claimant", "accused_state")
         .prefetch_related("letter__symbols")
-        .order_by("-letter__distribution_date", "pk")[:50]
+        .order_by(F("date").desc(nulls_last=True), "-letter__distribution_date", "pk")
     )
     return render(
         request,
         "archive/state_detail.html",
         {
             "state": state,
-            "claims_against": claims_against,
+            "claims_against": list(claims.filter(accused_state=state)[:STATE_CLAIMS_SHOWN]),
+            "claims_made": list(claims.filter(claimant=state)[:STATE_CLAIMS_SHOWN]),
             **_browse_results(
                 request,
                 list_queryset(

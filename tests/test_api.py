@@ -87,7 +87,9 @@ def test_csv_cells_cannot_become_spreadsheet_formulas():
 
 
 def test_search_and_list_pages_offer_downloads_of_what_they_show(client, db):
-    html = client.get("/search/", {"q": "mines", "state": "AZE", "page": "1"}).content.decode()
+    html = client.get(
+        "/search/", {"q": "mines", "state": "AZE", "page": "1"}, follow=True
+    ).content.decode()
     assert 'href="/export/letters.csv?q=mines&amp;state=AZE"' in html
     assert 'href="/export/claims.csv?q=mines&amp;state=AZE"' in html
     assert 'href="/export/letters.csv"' in client.get("/").content.decode()

@@ -84,12 +84,12 @@ def test_facet_filter_script_is_served_locally(client, db):
 @pytest.mark.parametrize(
     ("url", "limit"),
     [
-        ("/", 4),
-        ("/?agenda=75-40&state=AZE", 6),
+        ("/", 5),
+        ("/?agenda=75-40&state=AZE", 7),
         ("/agenda/", 2),
         ("/agenda/75/", 5),
         ("/agenda/75/40/", 6),
-        ("/states/PSE/", 6),
+        ("/states/PSE/", 7),
     ],
 )
 def test_browse_pages_take_a_constant_number_of_queries(

@@ -53,3 +53,12 @@ def test_body_citing_items_the_masthead_lacks_flags_the_agenda_items():
     )
     assert parsed.reading("agenda_items").confidence == "low"
     assert "77" in parsed.reading("agenda_items").note
+
+
+def test_claims_of_a_note_verbale_name_the_accused_by_nationality():
+    parsed = parse_letter((CASES / "note_verbale_mission.en.txt").read_text(encoding="utf-8"))
+    found = {(c.kind, c.accused_state, c.killed, c.injured) for c in parsed.claims}
+    assert found == {
+        ("shelling", "Russian Federation", 2, 7),
+        ("drone strike", "Russian Federation", None, 4),
+    }

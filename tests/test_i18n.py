@@ -112,10 +112,15 @@ def test_english_letter_page_speaks_french_around_an_unchanged_letter(french, db
 
 
 def test_french_letter_page_translates_the_claims_table(french, french_letter):
-    text = page_text(french.get(french_letter.get_absolute_url()))
+    response = french.get(french_letter.get_absolute_url())
+    # Ordinals by django.contrib.humanize, as French typography writes them: 75<sup>e</sup>.
+    assert "75<sup>e</sup> session" in response.content.decode()
+    text = page_text(response)
     assert "Incidents allégués dans cette lettre" in text
-    assert "revendiqué par Azerbaïdjan" in text
-    assert "75e session" in text and "76e année" in text
+    # "Revendiqué par" would say Azerbaijan claims responsibility: the opposite.
+    assert "Allégué par" in text and "Azerbaïdjan" in text
+    assert "revendiqu" not in text.lower()
+    assert "76 e année" in text
 
 
 def test_a_filter_error_is_explained_in_french(french, db):
@@ -222,7 +227,7 @@ def test_state_names_follow_the_interface_language(french_letter):
     french = (
         Client(HTTP_ACCEPT_LANGUAGE="fr").get(french_letter.get_absolute_url()).content.decode()
     )
-    assert "claimed by Azerbaijan" in english
+    assert '<a href="/states/AZE/">Azerbaijan</a>' in english
     assert (
         "Azerbaïdjan" in french
         and "Azerbaijan" not in french.split("<main", 1)[1].split("</dl>")[0]

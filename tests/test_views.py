@@ -34,8 +34,9 @@ def test_list_shows_letters_newest_first(client, db):
 def test_list_page_query_count_does_not_grow_with_letters(
     client, db, django_assert_max_num_queries
 ):
-    # bounded count, estimate (when over the bound), the page with senders, symbols
-    with django_assert_max_num_queries(4):
+    # bounded count, estimate (when over the bound), the page with senders and titles,
+    # symbols, the topics of the filter form's list
+    with django_assert_max_num_queries(5):
         assert client.get("/").status_code == 200
 
 
@@ -61,7 +62,10 @@ def test_french_letter_claims_are_attributed_and_linked_to_their_sentence(client
     response = client.get(french_letter.get_absolute_url())
     html = response.content.decode()
     text = visible_text(response)
-    assert "claimed by Azerbaijan" in text
+    # Every claim names who claims it, linked to that state's page; the quote says so too.
+    table = html[html.index('class="claims-table"') :]
+    assert "Claimed by" in table and '<a href="/states/AZE/">Azerbaijan</a>' in table
+    assert "Claim by Azerbaijan" in text
     anchors = re.findall(r'href="#(claim-\d+)"', html)
     assert anchors
     for anchor in anchors:
@@ -126,8 +130,11 @@ def test_agenda_item_page_lists_its_letters(client, french_letter):
 def test_state_page_lists_letters_sent_and_claims_against(client, french_letter):
     sent = client.get("/states/AZE/")
     assert french_letter.get_absolute_url() in sent.content.decode()
-    against = visible_text(client.get("/states/ARM/"))
-    assert "claimed by Azerbaijan" in against
+    against = client.get("/states/ARM/").content.decode()
+    table = against[against.index('id="claims-against"') :]
+    # Each claim names who claims it, linked to that state's page.
+    assert "Claimed by" in table
+    assert '<a href="/states/AZE/">Azerbaijan</a>' in table
 
 
 def test_facet_links_add_or_remove_one_value_and_keep_every_other_filter():

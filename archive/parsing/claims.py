@@ -908,6 +908,15 @@ def _accused(sentence, folded, event, mentions, earlier_states, claimant_state, 
     )
     if subject and not _is_claimants(subject.group(1), claimant_state):
         return _collapse(subject.group(1)), True
+    # "a Russian drone strike", "Israeli air strikes": the nationality just before the act.
+    adjective = re.search(r"([A-Z][\w'’-]+)\s+$", lead)
+    if (
+        adjective
+        and state_of_agent(adjective.group(1))
+        and not _is_claimants(adjective.group(1), claimant_state)
+    ):
+        trigger_word = sentence[first:].split()[0] if sentence[first:].split() else ""
+        return _collapse(f"{adjective.group(1)} {trigger_word}"), True
     # "les forces armées arméniennes", "des tirs d'artillerie arméniens", "las fuerzas
     # israelíes", "soldados israelíes": a force named by its nationality, after the noun.
     for match in _FORCE_BY_NATIONALITY.finditer(sentence, start, end):

@@ -61,6 +61,13 @@ def find_date(text: str) -> tuple[date, re.Match] | None:
             found = _to_date(match)
             if found:
                 return found, match
+    # A month hyphenated at a line end: "3 Octo-\nber 2025" (offsets no longer hold).
+    joined = re.sub(r"(?<=[^\W\d])-\s*\n\s*(?=[^\W\d])", "", text)
+    if joined != text:
+        for match in DATE_PATTERN.finditer(joined):
+            found = _to_date(match)
+            if found:
+                return found, match
     return None
 
 

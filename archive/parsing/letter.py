@@ -130,16 +130,16 @@ def _check_readable(text: str) -> None:
         raise ParseError("empty text", 1)
     if "\x00" in text:
         raise ParseError("NUL byte in text: binary file?", _line_of(text, text.index("\x00")))
-    junk = [i for i, ch in enumerate(text) if _is_junk_char(ch)]
+    junk = _JUNK.findall(text)
     if len(junk) > max(8, len(text) // 50):
+        first = _JUNK.search(text).start()
         raise ParseError(
-            "binary junk: too many control or replacement characters", _line_of(text, junk[0])
+            "binary junk: too many control or replacement characters", _line_of(text, first)
         )
 
 
-def _is_junk_char(ch: str) -> bool:
-    code = ord(ch)
-    return (code < 32 and ch not in "\n\r\t\f\v") or 0x7F <= code < 0xA0 or ch == "\ufffd"
+# Control characters other than line and page breaks, C1 controls, the replacement character.
+_JUNK = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -429,6 +429,16 @@ def _sender(title: _TitleReading, signatures: list[_Signature], language: str) -
     signature = signatures[0] if signatures else None
     person = vocab.HONORIFIC.sub("", signature.name) if signature else None
     role = (signature.role if signature else None) or title.role
+    if (
+        role
+        and title.role
+        and len(title.role) > len(role)
+        and _collapse(title.role).lower().startswith(_collapse(role).lower())
+        and not _is_upper(title.role)
+    ):
+        # The signature cut short what the title says whole ("Chairman" under the name,
+        # "Chairman of the Committee on ..." in the title).
+        role = title.role
     state = title.state
     signed_state = signature.state if signature else None
     if not state:

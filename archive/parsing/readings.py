@@ -199,7 +199,8 @@ def _sc_year(parsed: ParsedLetter, head: str) -> FieldReading:
     years = {int(s.split("/")[1]) - 1945 for s in parsed.symbols if re.match(r"S/\d{4}/", s)}
     span = _span_of(parsed.sc_year_label, head)
     if parsed.sc_year is None:
-        if years and any(s.startswith("S/") for s in parsed.symbols) and "Security" in head:
+        printed = re.search(r"\b(?:year|ann[ée]e|año)\b", head[: len(parsed.masthead) + 200])
+        if years and printed:
             return _reading("sc_year", None, LOW, "The Security Council year was not read.")
         return _reading("sc_year", None)
     if years and parsed.sc_year not in years:

@@ -118,8 +118,10 @@ def _combine_filters_and_page_through(page, live_url: str) -> None:
 
     page.goto(page.url + "&page=2")
     expect(page.get_by_role("alert")).to_contain_text("There is no page 2 for this search.")
+    # Past the end: no "Page 2 of 1", a link to the last page that keeps every filter.
+    expect(page.locator(".pagination")).not_to_contain_text("Page 2 of")
     with page.expect_navigation():
-        page.get_by_role("link", name="Previous page").click()
+        page.get_by_role("link", name="Last page").click()
     assert _query(page) == {**wanted, "page": ["1"]}
     assert _hit_symbols(page) == ["A/47/843–S/25016", "A/53/568–S/1998/1025"]
     expect(page.get_by_role("alert")).to_have_count(0)

@@ -1,0 +1,121 @@
+"""Words the pages show about letters that the letters themselves do not print: incident kinds
+in the reader's language, readable forms of titles printed in capitals, and the title the
+archive composes for a letter whose printed title could not be read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# The claim extractor's vocabulary (archive.parsing.claims): English keys, named in the
+# interface language on the pages. A kind outside it is shown as stored.
+INCIDENT_KINDS = {
+    "air strike": gettext_lazy("air strike"),
+    "attack": gettext_lazy("attack"),
+    "attacks": gettext_lazy("attacks"),
+    "attempted bombing": gettext_lazy("attempted bombing"),
+    "bombing": gettext_lazy("bombing"),
+    "demolition": gettext_lazy("demolition"),
+    "deportation": gettext_lazy("deportation"),
+    "drone strike": gettext_lazy("drone strike"),
+    "hostage-taking": gettext_lazy("hostage-taking"),
+    "killing": gettext_lazy("killing"),
+    "mine explosion": gettext_lazy("mine explosion"),
+    "mine laying": gettext_lazy("mine laying"),
+    "sabotage": gettext_lazy("sabotage"),
+    "settlement announcement": gettext_lazy("settlement announcement"),
+    "settlement construction": gettext_lazy("settlement construction"),
+    "shelling": gettext_lazy("shelling"),
+    "shooting": gettext_lazy("shooting"),
+    "threat": gettext_lazy("threat"),
+    "wounding": gettext_lazy("wounding"),
+}
+
+
+def incident_kind(kind: str) -> str:
+    return str(INCIDENT_KINDS.get(kind, kind))
+
+
+# Words kept in lower case inside a title (UN style: "Question of Palestine").
+_SMALL_WORDS = {
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the",
+    "to", "with", "de", "du", "des", "la", "le", "les", "et", "en", "à", "au", "aux", "y", "el",
+}  # fmt: skip
+# Abbreviations printed in capitals that stay so.
+_KEPT_CAPITALS = {"UN", "UNRWA", "UNIFIL", "UNDOF", "UNFICYP", "USSR", "USA", "NATO", "II", "III"}
+
+
+def is_all_caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
+
+
+def readable_caps(text: str) -> str:
+    """A title printed in capitals ("QUESTION OF PALESTINE"), as a reader expects it written
+    ("Question of Palestine"); any other text unchanged. The printed form stays on the page
+    beside it: this is a reading aid, not a correction."""
+    if not is_all_caps(text):
+        return text
+
+    def word(match: re.Match) -> str:
+        token = match[0]
+        if token in _KEPT_CAPITALS:
+            return token
+        lower = token.lower()
+        if match.start() > 0 and lower in _SMALL_WORDS:
+            return lower
+        return lower[:1].upper() + lower[1:]
+
+    return re.sub(r"[^\W\d_]+", word, text)
+
+
+@dataclass(frozen=True)
+class RowTitle:
+    """The title a list row shows: the letter's own, or one composed from its fields."""
+
+    text: str
+    printed: str = ""  # the printed form when `text` is its readable version
+    language: str = ""
+    composed: bool = False
+
+
+def row_title(letter) -> RowTitle:
+    """`letter` is a Letter annotated by archive.listing.with_row_title, or a LetterRow."""
+    title = (getattr(letter, "row_title_text", "") or "").strip()
+    if title:
+        readable = readable_caps(title)
+        return RowTitle(
+            readable,
+            printed=title if readable != title else "",
+            language=getattr(letter, "row_title_language", "") or "",
+        )
+    return RowTitle(composed_title(letter), composed=True)
+
+
+def composed_title(letter) -> str:
+    """ "Letter dated 2 March 2021 from the Permanent Representative of Azerbaijan addressed to
+    the Secretary-General", from whatever fields the letter has."""
+    kind = {
+        "identical_letters": _("Identical letters"),
+        "note_verbale": _("Note verbale"),
+    }.get(letter.doc_type, _("Letter"))
+    parts = [kind]
+    if letter.letter_date:
+        parts.append(_("dated %(date)s") % {"date": date_format(letter.letter_date, "j F Y")})
+    state = str(letter.sender_state or "") or letter.sender_state_printed
+    if letter.sender_role and state:
+        parts.append(
+            _("from the %(role)s of %(state)s") % {"role": letter.sender_role, "state": state}
+        )
+    elif state:
+        parts.append(_("from %(state)s") % {"state": state})
+    if letter.addressees:
+        parts.append(
+            _("addressed to the %(addressees)s")
+            % {"addressees": _(" and the ").join(letter.addressees)}
+        )
+    return " ".join(parts)
