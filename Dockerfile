@@ -8,7 +8,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=archive.settings \
     PRODUCTION=1 \
-    PORT=8000
+    PORT=8000 \
+    GUNICORN_HOST=0.0.0.0 \
+    GUNICORN_ACCESS_LOG=-
 
 # Scanned PDF pages are read by OCR: pdftoppm renders them, tesseract reads them (English,
 # French, Spanish). Without these, image-only PDFs are refused (archive/extract.py).
@@ -24,7 +26,7 @@ COPY pyproject.toml README.md ./
 COPY archive ./archive
 RUN pip install .
 
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY templates ./templates
 COPY static ./static
 COPY fixtures ./fixtures
@@ -32,7 +34,8 @@ COPY fixtures ./fixtures
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input --verbosity 0 \
     && mkdir -p /app/media && chown archive:archive /app/media
 
-USER archive
+USER 10001
 EXPOSE 8000
-# A long timeout: scanned PDFs are read by OCR while the editor waits.
-CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn archive.wsgi --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --timeout ${GUNICORN_TIMEOUT:-300} --access-logfile -"]
+# gunicorn.conf.py: threaded workers that no slow client can stall, a long timeout for OCR;
+# WEB_CONCURRENCY, GUNICORN_THREADS and GUNICORN_TIMEOUT override its figures.
+CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn archive.wsgi --config gunicorn.conf.py"]

@@ -4,15 +4,17 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+FUZZ_CASES ?= 10000
+KILLS ?= 20
 N ?= 100000
 LETTERS ?= fixtures/letters
 export DJANGO_SETTINGS_MODULE := archive.settings
 
-.PHONY: run setup install db migrate import index static test test-fast lint format check-deploy bench bench-serve stop clean
+.PHONY: run setup install db migrate import index static test test-fast lint format check-deploy bench bench-serve stop clean audit fuzz faults loadtest
 
 run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop; 'make stop' stops the database)"
-	$(VENV)/bin/gunicorn archive.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --timeout 300 --access-logfile -
+	PORT=$(PORT) GUNICORN_ACCESS_LOG=- $(VENV)/bin/gunicorn archive.wsgi --config gunicorn.conf.py
 
 setup: install db migrate import index static
 
@@ -45,11 +47,13 @@ static: install
 test: install db
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
 	$(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -67,6 +71,32 @@ bench: install db
 bench-serve: install db
 	$(PY) manage.py bench --letters $(N) --generate-only
 	$(PY) manage.py bench --letters $(N) --serve --port $(PORT)
+
+# The site under load (scripts/loadtest.py): gunicorn with production settings on the bench
+# corpus (made by `make bench`'s generator), 50 clients for 60 s, a bulk import running.
+# Ends with `LOAD requests=N errors=N p50_ms=.. p95_ms=.. p99_ms=..`.
+loadtest: install db
+	$(PY) manage.py bench --letters $(N) --runs 1 --queries 1 --import-rounds 0 > /dev/null
+	$(PY) scripts/loadtest.py --letters $(N) --clients 50 --seconds 60
+
+# Known vulnerabilities in the runtime dependencies (pip-audit). Exits 2, saying so, when the
+# advisory service cannot be reached: an audit that did not happen is not a pass.
+audit: install
+	$(PY) scripts/audit.py
+
+# Hostile input, measured: query strings over every page and endpoint (hypothesis), and the
+# whole corpus of 200+ malformed uploads through the admin and import_letters. Ends with
+# `FUZZ cases=N server_errors=N`. `make test` runs samples of both (300 cases, 30 files).
+fuzz: install db
+	@FUZZ_CASES=$(FUZZ_CASES) HOSTILE_SAMPLE=0 $(PY) -m pytest tests/test_fuzz.py \
+	  tests/test_hostile_uploads.py -q -s -p no:cacheprovider > .fuzz.log 2>&1; status=$$?; \
+	  cat .fuzz.log; grep '^HOSTILE' .fuzz.log; grep '^FUZZ' .fuzz.log; rm -f .fuzz.log; exit $$status
+
+# Faults: a bulk import SIGKILLed at $(KILLS) random points and rerun (make test runs 3).
+faults: install db
+	@KILLS=$(KILLS) $(PY) -m pytest tests/test_kills.py tests/test_faults.py -q -s \
+	  -p no:cacheprovider > .faults.log 2>&1; status=$$?; cat .faults.log; \
+	  grep '^KILLS' .faults.log; rm -f .faults.log; exit $$status
 
 stop:
 	@if [ -x $(PY) ]; then $(PY) -m archive.embedded_postgresql stop; fi

@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.urls import path
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -207,7 +210,7 @@ class LetterAdmin(admin.ModelAdmin):
             obj.reviewed_at = timezone.now()
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Mark the selected letters as reviewed"))
+    @admin.action(description=_("Mark the selected letters as reviewed"), permissions=["change"])
     def mark_reviewed(self, request, queryset):
         count = queryset.filter(reviewed_at__isnull=True).update(
             reviewed_by=request.user, reviewed_at=timezone.now()
@@ -279,7 +282,9 @@ class IncidentClaimAdmin(admin.ModelAdmin):
             record_claim_review(request, obj, form.changed_data)
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Confirm the selected claims as extracted"))
+    # Reviewing is changing: a user who may only view claims gets neither action (Django
+    # leaves an action out of the menu, and refuses it if posted, without the permission).
+    @admin.action(description=_("Confirm the selected claims as extracted"), permissions=["change"])
     def confirm(self, request, queryset):
         # A corrected claim stays "corrected": confirming it must not hide the correction.
         count = queryset.exclude(review_status=IncidentClaim.Review.CORRECTED).update(
@@ -293,7 +298,7 @@ class IncidentClaimAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Reject the selected claims (not claims)"))
+    @admin.action(description=_("Reject the selected claims (not claims)"), permissions=["change"])
     def reject(self, request, queryset):
         count = queryset.update(
             review_status=IncidentClaim.Review.REJECTED,
@@ -311,4 +316,30 @@ class IncidentClaimAdmin(admin.ModelAdmin):
 class SourceFileAdmin(admin.ModelAdmin):
     list_display = ["original_name", "file_format", "size", "uploaded_by", "uploaded_at"]
     search_fields = ["original_name", "sha256"]
-    readonly_fields = [f.name for f in SourceFile._meta.fields]
+    readonly_fields = [*(f.name for f in SourceFile._meta.fields), "download"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<num:pk>/original/",
+                self.admin_site.admin_view(self.original_view),
+                name="archive_sourcefile_original",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("Original file"))
+    def download(self, source: SourceFile):
+        if not source.stored_path:
+            return "—"
+        url = reverse("admin:archive_sourcefile_original", args=[source.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Download the original"))
+
+    def original_view(self, request, pk):
+        """The uploaded original, to staff who may view source files: always a download
+        (never shown inline, so a hostile PDF or HTML-in-a-.txt cannot run in the site's
+        origin), as application/octet-stream, under a sanitized name."""
+        source = get_object_or_404(SourceFile, pk=pk)
+        if not self.has_view_permission(request, source):
+            raise PermissionDenied
+        return upload.original_file_response(source)

@@ -151,9 +151,16 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _DTD_MARKERS = tuple(
     marker.encode(encoding)
     for marker in ("<!DOCTYPE", "<!ENTITY")
-    # lxml reads UTF-16 XML too, so a declaration could hide in either byte order.
-    for encoding in ("ascii", "utf-16-le", "utf-16-be")
+    # Every encoding libxml2 detects from the first bytes, so a declaration cannot hide in
+    # another byte order; XML in any other encoding is refused by _check_xml_encoding.
+    for encoding in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 )
+# OOXML parts are UTF-8 or UTF-16 (ECMA-376 Part 2, 8.1.4). Anything else (UTF-32, EBCDIC,
+# UTF-7 and the other encodings libxml2 converts through iconv) could spell a document type
+# declaration in bytes no scan anticipates, so such a part is refused.
+_XML_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16"}
+_XML_DECLARED_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_UTF32_SIGNATURES = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00", b"\x00\x00\x00<", b"<\x00\x00\x00")
 
 
 class ExtractionError(ValueError):
@@ -748,8 +755,11 @@ def _check_docx_zip(data: bytes) -> None:
             names = {member.filename for member in members}
             if "word/document.xml" not in names:
                 raise ExtractionError("The .docx file is not a valid Word document.")
+            # Every part, whatever its name: the main part can be renamed (the package's
+            # relationships say where it is), so a name says nothing about what is XML.
             for member in members:
-                if member.filename.endswith((".xml", ".rels")) and _has_dtd(archive, member):
+                _check_xml_encoding(archive, member)
+                if _has_dtd(archive, member):
                     raise ExtractionError(
                         "The .docx file contains an XML document type declaration "
                         "(possible entity expansion attack); refused."
@@ -758,6 +768,32 @@ def _check_docx_zip(data: bytes) -> None:
         # NotImplementedError: a compression method zipfile does not know;
         # RuntimeError: a member encrypted with a zip password.
         raise ExtractionError("The .docx file is not a valid Word document.") from error
+
+
+def _check_xml_encoding(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Refuse a part that is XML in an encoding other than UTF-8 or UTF-16."""
+    with archive.open(member) as stream:
+        head = stream.read(256)
+    refused = ExtractionError(
+        "The .docx file has a part that is not UTF-8 or UTF-16 XML, as Word writes it; refused."
+    )
+    if head.startswith(_UTF32_SIGNATURES) or head.startswith(b"\x4c\x6f\xa7\x94"):  # EBCDIC
+        raise refused
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16-le" if head.startswith(b"\xff\xfe") else "utf-16-be"
+        head = head[2:].decode(encoding, "replace").encode("ascii", "replace")
+    elif head.startswith((b"<\x00", b"\x00<")):
+        head = head.decode("utf-16-le" if head[0] else "utf-16-be", "replace").encode(
+            "ascii", "replace"
+        )
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    if head.startswith(b"<?xml"):
+        declaration = head.split(b"?>", 1)[0]
+        declared = _XML_DECLARED_ENCODING.search(declaration)
+        if declared and declared.group(1).decode().lower() not in _XML_ENCODINGS:
+            raise refused
+    elif head.startswith(b"+ADw"):  # "<" in UTF-7
+        raise refused
 
 
 def _has_dtd(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:

@@ -22,13 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from django.db import connection
 from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, When
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
 from archive.filters import LetterFilter, active_filters
 from archive.models import AgendaItem, LetterSymbol, LetterText
+from archive.replicas import reading_connection
 from archive.search import PER_PAGE, Hit, SearchPage, build_filterset, visible_letters
 
 # Counting stops here (index entries read: about a millisecond); beyond, the total is estimated.
@@ -249,7 +249,7 @@ def _count_under_items(items: list[int] | QuerySet, exact: bool) -> tuple[int, b
         " ON la.agenda_item_id = item.id"
     )
     bound = "" if exact else f" LIMIT {COUNT_EXACT_UP_TO + 1}"
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         # An uncorrelated subquery runs only when used: the visible letters are counted
         # only when the links were few (or an exact count was asked for).
         cursor.execute(
@@ -364,7 +364,7 @@ def _count_all(letters: QuerySet, exact: bool) -> tuple[int, bool, int]:
 def estimate_rows(letters: QuerySet) -> int:
     """The planner's row estimate for `letters` (one EXPLAIN, nothing executed)."""
     sql, params = letters.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         return _plan_rows(cursor, sql, list(params))
 
 

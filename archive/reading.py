@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import QueryDict
@@ -22,6 +21,7 @@ from archive.filters import AGENDA_PATTERN
 from archive.labels import readable_caps
 from archive.listing import newest_under_items_sql, symbols_in_order
 from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, Topic
+from archive.replicas import reading_connection
 from archive.search import visible_letters
 from archive.search.related import related_letter_ids
 
@@ -107,7 +107,7 @@ def letter_surroundings(letter_id: int, text_id: int | None = None) -> LetterSur
     """The letter's agenda items (masthead order), signatories and cited symbols, and
     whether its version `text_id` has annexes and claims: one statement of small index
     look-ups instead of up to five ORM queries."""
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(
             "SELECT"
             " EXISTS (SELECT 1 FROM archive_annex a WHERE a.letter_text_id = %s),"
@@ -269,7 +269,7 @@ def _letter_rows(ids_sql: str, params: list, limit: int | None = None) -> list[L
         "(SELECT t.{column} FROM archive_lettertext t WHERE t.letter_id = l.id AND t.title <> ''"
         " ORDER BY t.language <> %s, t.language <> 'en', t.language LIMIT 1)"
     )
-    with connection.cursor() as cursor:
+    with reading_connection().cursor() as cursor:
         cursor.execute(
             "SELECT l.id, coalesce((SELECT array_agg(s.symbol ORDER BY s.position)"
             "  FROM archive_lettersymbol s WHERE s.letter_id = l.id), '{}'),"

@@ -38,11 +38,16 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "django_filters",
+    # Counts failed admin logins and locks the address out after AXES_FAILURE_LIMIT of them.
+    "axes",
     "archive",
 ]
 
 MIDDLEWARE = [
+    # First: a request body larger than any upload is refused before anything reads it.
+    "archive.middleware.LimitRequestBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -50,9 +55,19 @@ MIDDLEWARE = [
     "archive.middleware.RejectNulBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Before anything reads the database for the request (sessions, authentication).
+    "archive.replicas.ReplicaReadsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login before the view runs.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out address is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "archive.urls"
@@ -90,6 +105,21 @@ else:
             "CONN_MAX_AGE": 60,
         }
     }
+# A kept connection is checked before reuse: after PostgreSQL restarts, the first request
+# reconnects instead of failing on the dead connection.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Streaming replicas for reads (archive/replicas.py): comma-separated URLs, one per replica.
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+    DATABASES[f"replica_{number}"] = dj_database_url.parse(
+        url, conn_max_age=60, conn_health_checks=True
+    )
+    # Test runs never create a test copy of a replica: it mirrors the primary.
+    DATABASES[f"replica_{number}"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["archive.replicas.PrimaryReplicaRouter"]
+# Benchmarks and `make loadtest` only, in the benchmark database: pages show synthetic letters.
+ARCHIVE_SHOW_SYNTHETIC = env_bool("ARCHIVE_SHOW_SYNTHETIC")
+# After a write, the writer's reads stay on the primary this long (replica lag allowance).
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", 10))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -126,6 +156,11 @@ STORAGES = {
 # Uploaded originals are kept outside static/ and never served as static files.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+# The largest request body read at all (archive/middleware.py): five files at the per-file
+# limit, plus the form around them. Anything larger is refused before a byte is spooled.
+REQUEST_BODY_MAX_BYTES = int(
+    os.environ.get("REQUEST_BODY_MAX_BYTES", 5 * UPLOAD_MAX_BYTES + 1024 * 1024)
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -149,7 +184,42 @@ PRODUCTION = env_bool("PRODUCTION")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No script of ours reads a cookie: none is readable from JavaScript.
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts only from this site,
+# no inline script or style, no plugins, no framing, forms post only here. A letter's text is
+# escaped by the templates; the policy is the second wall should an escape ever be missed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Admin logins (django-axes): after AXES_FAILURE_LIMIT wrong passwords from one address the
+# address is refused for AXES_COOLOFF_TIME hours, whatever the password; a success resets it.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_TIME", 0.25))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "archive/login_locked.html"
+# Behind the HTTPS proxy, the client is the address the nearest proxy saw (the last of
+# X-Forwarded-For); TRUSTED_PROXY_COUNT says how many proxies stand in front (0: none).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 1 if env_bool("PRODUCTION") else 0))
+AXES_CLIENT_IP_CALLABLE = "archive.middleware.client_address"
+
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -158,6 +228,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 
 LOGGING = {
     "version": 1,

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -216,6 +216,24 @@ def store_original(data: bytes, sha256: str, original_name: str) -> tuple[str, b
         return str(relative), False
     _write_atomically(target, data)
     return str(relative), True
+
+
+def original_file_response(source: SourceFile) -> FileResponse:
+    """The stored original of `source` as a download: `Content-Disposition: attachment` and
+    `application/octet-stream` (with nosniff, set site-wide), so a browser never renders it in
+    the site's origin, whatever it holds. Only a path under MEDIA_ROOT/letters is served."""
+    root = (Path(settings.MEDIA_ROOT) / STORED_FOLDER).resolve()
+    path = (Path(settings.MEDIA_ROOT) / source.stored_path).resolve()
+    if not source.stored_path or not path.is_relative_to(root) or not path.is_file():
+        raise Http404(_("The original of this file is not kept."))
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=safe_filename(source.original_name),
+        content_type="application/octet-stream",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 # ------------------------------------------------------------------------------ the upload

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path, register_converter
 
-from archive import api, views
+from archive import api, health, views
 
 
 class BoundedIntConverter:
@@ -19,7 +19,11 @@ class BoundedIntConverter:
 
 register_converter(BoundedIntConverter, "num")
 
+# A database that does not answer gets a 503 page that says so (archive/health.py).
+handler500 = health.server_error
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("", views.letter_list, name="letter_list"),
     path("search/", views.search, name="search"),
     # Browse: sessions -> agenda items -> letters; topics and states across sessions.

@@ -56,6 +56,22 @@ def environment_for_database(database: str, **extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """A STATIC_ROOT with collectstatic's manifest: a server on production settings needs it."""
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("static")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=FIXTURES.parent,
+        env={**environment_for_database("unused"), "STATIC_ROOT": str(root)},
+        check=True,
+    )
+    return root
+
+
 def table_counts() -> dict[str, int]:
     """Rows in every archive table: equal before and after means nothing was saved."""
     with connection.cursor() as cursor:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from lxml import etree
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
 
@@ -860,3 +861,80 @@ def test_safe_filename_long_name_keeps_extension() -> None:
     assert len(safe) <= 100
     assert safe.endswith(".docx")
     assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", safe)
+
+
+_BILLION_LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>\n'
+    '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    "<w:body><w:p><w:r><w:t>&lol2;</w:t></w:r></w:p></w:body></w:document>"
+)
+
+
+def _with_main_part_renamed(data: bytes, new_name: str, content: bytes) -> bytes:
+    """The package's relationships point at `new_name`; a harmless word/document.xml stays
+    behind as a decoy, so only a scan that ignores names finds the real main part."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        rels = source.read("_rels/.rels").replace(b"word/document.xml", new_name.encode())
+        types = source.read("[Content_Types].xml").replace(
+            b"/word/document.xml", b"/" + new_name.encode()
+        )
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            replaced = {"_rels/.rels": rels, "[Content_Types].xml": types}
+            target.writestr(member.filename, replaced.get(member.filename, source.read(member)))
+        target.writestr(new_name, content)
+    return out.getvalue()
+
+
+def test_docx_whose_main_part_is_renamed_is_still_checked_for_a_dtd() -> None:
+    hostile = _with_main_part_renamed(
+        _masthead_docx(), "word/main.dat", _BILLION_LAUGHS.encode("utf-8")
+    )
+    assert "document type declaration" in reason_of(hostile, "letter.docx")
+
+
+def test_docx_with_a_renamed_main_part_without_a_dtd_still_reads() -> None:
+    # The scan reads every part; a renamed but harmless main part is not refused for it.
+    with zipfile.ZipFile(io.BytesIO(_masthead_docx())) as source:
+        main = source.read("word/document.xml")
+    renamed = _with_main_part_renamed(_masthead_docx(), "word/main.xml", main)
+    assert (
+        "This body paragraph comes after the masthead table."
+        in extract_text(renamed, "letter.docx").text
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-le", "utf-32-be"])
+def test_docx_with_a_utf32_main_part_is_refused(encoding: str) -> None:
+    hostile = _rezip(_masthead_docx(), {"word/document.xml": _BILLION_LAUGHS.encode(encoding)})
+    reason = reason_of(hostile, "letter.docx")
+    assert "not UTF-8 or UTF-16 XML" in reason or "document type declaration" in reason
+
+
+def test_docx_with_a_utf32_part_without_a_dtd_is_refused_too() -> None:
+    with zipfile.ZipFile(io.BytesIO(_masthead_docx())) as source:
+        main = source.read("word/document.xml").decode("utf-8")
+    main = main.replace('encoding="UTF-8"', 'encoding="UTF-32"')
+    hostile = _rezip(_masthead_docx(), {"word/document.xml": main.encode("utf-32")})
+    assert "not UTF-8 or UTF-16 XML" in reason_of(hostile, "letter.docx")
+
+
+@pytest.mark.parametrize("declared", ["UTF-7", "ISO-8859-1", "EBCDIC-CP-US"])
+def test_docx_with_a_part_declared_in_another_encoding_is_refused(declared: str) -> None:
+    part = f'<?xml version="1.0" encoding="{declared}"?>\n<w:document/>'.encode("ascii")
+    hostile = _rezip(_masthead_docx(), {"word/document.xml": part})
+    assert "not UTF-8 or UTF-16 XML" in reason_of(hostile, "letter.docx")
+
+
+def test_the_docx_parser_never_expands_entities() -> None:
+    # Second wall behind the scan: python-docx's own parser leaves entities unexpanded
+    # (resolve_entities=False). A new python-docx that changed this would fail here.
+    from docx.oxml.parser import parse_xml
+
+    element = parse_xml(b'<!DOCTYPE a [<!ENTITY e "EXPANDED">]><a>&e;</a>')
+    assert "EXPANDED" not in etree.tostring(element).decode()
