@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -178,6 +179,8 @@ class _Reader:
 
 
 _reader = _Reader()
+# Threaded gunicorn workers: one thread at a time opens or reloads the process's index.
+_reader_lock = threading.Lock()
 
 
 def searcher() -> tantivy.Searcher:
@@ -195,17 +198,25 @@ def searcher() -> tantivy.Searcher:
     if not mtime:
         _index_missing()
         return searcher()
-    if _reader.index is None or _reader.directory != str(directory):
-        try:
-            _reader.index = indexer.open_index(directory)
-        except (ValueError, OSError) as error:
-            _index_missing(str(error))
-            return searcher()
-        _reader.directory, _reader.state_mtime = str(directory), mtime
-    elif mtime != _reader.state_mtime:
-        _reader.index.reload()
-        _reader.state_mtime = mtime
-    return _reader.index.searcher()
+    reason = ""
+    with _reader_lock:
+        if _reader.index is None or _reader.directory != str(directory):
+            try:
+                index = indexer.open_index(directory)
+            except (ValueError, OSError) as error:
+                index = None
+                reason = str(error)
+            if index is not None:
+                _reader.index, _reader.directory = index, str(directory)
+                _reader.state_mtime = mtime
+        elif mtime != _reader.state_mtime:
+            _reader.index.reload()
+            _reader.state_mtime = mtime
+        index = _reader.index if _reader.directory == str(directory) else None
+    if index is None:
+        _index_missing(reason)
+        return searcher()
+    return index.searcher()
 
 
 def _index_missing(reason: str = "") -> None:
