@@ -2,8 +2,11 @@
 
 - ``/api/search/?q=…&<filters>``: one page of search results (what the search page shows).
 - ``/api/letters/<id>/``: one letter whole: metadata, texts, annexes, signatories, claims.
-- ``/export/letters.csv?<filters>&q=…`` and ``/export/claims.csv?…``: every matching row,
-  streamed from a server-side cursor, so an export of the whole archive never sits in memory.
+- ``/export/letters.csv?<filters>&q=…`` and ``/export/claims.csv?…`` (``&bom=1`` for Excel),
+  ``/export/letters.jsonl`` and ``/export/claims.jsonl``: every matching row, streamed from a
+  server-side cursor, so an export of the whole archive never sits in memory.
+- ``/letters/<id>/cite.bib`` (``.ris``, ``.json`` for CSL-JSON) and ``/export/cite.bib?…``:
+  citations of one letter or of every letter a search keeps (archive.citations).
 
 Claims are exported as claims: each row names who claims it and how editors reviewed it.
 """
@@ -11,16 +14,19 @@ Claims are exported as claims: each row names who claims it and how editors revi
 from __future__ import annotations
 
 import csv
+import json
 
 from django.db.models import Prefetch
 from django.db.models.expressions import RawSQL
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
+from archive.citations import FORMATS, reference, render_many
 from archive.filters import LetterFilter
-from archive.models import IncidentClaim, LetterAgendaItem
+from archive.models import IncidentClaim, LetterAgendaItem, LetterText
+from archive.reading import choose_text, for_letter_page
 from archive.search import (
     InvalidSearch,
     SearchUnavailable,
@@ -89,6 +95,12 @@ def search_json(request):
 
 @require_safe
 def letter_json(request, pk):
+    return JsonResponse(letter_detail(request, pk), json_dumps_params={"ensure_ascii": False})
+
+
+def letter_detail(request, pk) -> dict:
+    """One letter whole, as /api/letters/<id>/ and /api/v1/letters/<id> give it (404 when it
+    is not a visible letter)."""
     letter = get_object_or_404(
         visible_letters()
         .for_detail()
@@ -103,63 +115,60 @@ def letter_json(request, pk):
         ),
         pk=pk,
     )
-    return JsonResponse(
-        {
-            "id": letter.pk,
-            "symbols": letter.symbol_list,
-            "url": request.build_absolute_uri(letter.get_absolute_url()),
-            "doc_type": letter.doc_type,
-            "bodies": letter.bodies,
-            "ga_session": letter.ga_session,
-            "sc_year": letter.sc_year,
-            "distribution_date": _iso(letter.distribution_date),
-            "letter_date": _iso(letter.letter_date),
-            "original_language": letter.original_language or None,
-            "sender": {
-                "person": letter.sender_person or None,
-                "role": letter.sender_role or None,
-                "state": _state(letter.sender_state),
-                "state_as_printed": letter.sender_state_printed or None,
-            },
-            "addressees": letter.addressees,
-            "agenda_items": [
-                {
-                    "ga_session": link.agenda_item.ga_session,
-                    "number": link.agenda_item.number,
-                    "sub_item": link.agenda_item.sub_item,
-                    "titles": link.agenda_item.titles,
-                }
-                for link in letter.agenda_links.all()
-            ],
-            "signatories": [
-                {"name": s.name, "role": s.role or None, "annex": s.annex_order or None}
-                for s in letter.signatories.all()
-            ],
-            "texts": [
-                {
-                    "language": text.language,
-                    "title": text.title,
-                    "masthead": text.masthead,
-                    "body": text.body,
-                    "annexes": [
-                        {
-                            "order": annex.order,
-                            "title": annex.title,
-                            "date": _iso(annex.letter_date),
-                            "author": annex.author_person or None,
-                            "original_language": annex.original_language or None,
-                            "text": annex.text,
-                        }
-                        for annex in text.annexes.all()
-                    ],
-                }
-                for text in letter.texts.all()
-            ],
-            "claims": [_claim(claim) for claim in letter.claims.all()],
-            "cites": [c.cited_symbol for c in letter.citations.all()],
+    return {
+        "id": letter.pk,
+        "symbols": letter.symbol_list,
+        "url": request.build_absolute_uri(letter.get_absolute_url()),
+        "doc_type": letter.doc_type,
+        "bodies": letter.bodies,
+        "ga_session": letter.ga_session,
+        "sc_year": letter.sc_year,
+        "distribution_date": _iso(letter.distribution_date),
+        "letter_date": _iso(letter.letter_date),
+        "original_language": letter.original_language or None,
+        "sender": {
+            "person": letter.sender_person or None,
+            "role": letter.sender_role or None,
+            "state": _state(letter.sender_state),
+            "state_as_printed": letter.sender_state_printed or None,
         },
-        json_dumps_params={"ensure_ascii": False},
-    )
+        "addressees": letter.addressees,
+        "agenda_items": [
+            {
+                "ga_session": link.agenda_item.ga_session,
+                "number": link.agenda_item.number,
+                "sub_item": link.agenda_item.sub_item,
+                "titles": link.agenda_item.titles,
+            }
+            for link in letter.agenda_links.all()
+        ],
+        "signatories": [
+            {"name": s.name, "role": s.role or None, "annex": s.annex_order or None}
+            for s in letter.signatories.all()
+        ],
+        "texts": [
+            {
+                "language": text.language,
+                "title": text.title,
+                "masthead": text.masthead,
+                "body": text.body,
+                "annexes": [
+                    {
+                        "order": annex.order,
+                        "title": annex.title,
+                        "date": _iso(annex.letter_date),
+                        "author": annex.author_person or None,
+                        "original_language": annex.original_language or None,
+                        "text": annex.text,
+                    }
+                    for annex in text.annexes.all()
+                ],
+            }
+            for text in letter.texts.all()
+        ],
+        "claims": [_claim(claim) for claim in letter.claims.all()],
+        "cites": [c.cited_symbol for c in letter.citations.all()],
+    }
 
 
 LETTER_COLUMNS = [
@@ -180,51 +189,69 @@ LETTER_COLUMNS = [
 ]
 
 
-@require_safe
-def letters_csv(request):
-    letters = _filtered_letters(request)
-    if isinstance(letters, JsonResponse):
-        return letters
+def _letter_export_rows(request, letters):
+    """Each letter as a dict of LETTER_COLUMNS, oldest first, read in chunks."""
     letters = letters.select_related("sender_state").prefetch_related(
         "symbols",
-        "texts",
+        Prefetch("texts", queryset=LetterText.objects.only("id", "letter_id", "language", "title")),
         Prefetch("agenda_links", queryset=LetterAgendaItem.objects.select_related("agenda_item")),
     )
     base = request.build_absolute_uri("/").rstrip("/")
+    for letter in letters.order_by("distribution_date", "id").iterator(chunk_size=EXPORT_CHUNK):
+        texts = {t.language: t.title for t in letter.texts.all()}
+        yield {
+            "id": letter.pk,
+            "symbols": " ".join(letter.symbol_list),
+            "doc_type": letter.doc_type,
+            "distribution_date": _iso(letter.distribution_date),
+            "letter_date": _iso(letter.letter_date),
+            "ga_session": letter.ga_session,
+            "sc_year": letter.sc_year,
+            "sender_state": letter.sender_state.iso3
+            if letter.sender_state
+            else letter.sender_state_printed,
+            "sender_person": letter.sender_person,
+            "sender_role": letter.sender_role,
+            "original_language": letter.original_language,
+            "agenda_items": " ".join(
+                f"{link.agenda_item.ga_session}-{link.agenda_item.label}"
+                for link in letter.agenda_links.all()
+            ),
+            "title": texts.get("en") or next(iter(texts.values()), ""),
+            "url": base + letter.get_absolute_url(),
+        }
 
-    def rows():
-        yield LETTER_COLUMNS
-        for letter in letters.order_by("distribution_date", "id").iterator(chunk_size=EXPORT_CHUNK):
-            texts = {t.language: t.title for t in letter.texts.all()}
-            yield [
-                letter.pk,
-                " ".join(letter.symbol_list),
-                letter.doc_type,
-                _iso(letter.distribution_date) or "",
-                _iso(letter.letter_date) or "",
-                letter.ga_session or "",
-                letter.sc_year or "",
-                letter.sender_state.iso3 if letter.sender_state else letter.sender_state_printed,
-                letter.sender_person,
-                letter.sender_role,
-                letter.original_language,
-                " ".join(
-                    f"{link.agenda_item.ga_session}-{link.agenda_item.label}"
-                    for link in letter.agenda_links.all()
-                ),
-                texts.get("en") or next(iter(texts.values()), ""),
-                base + letter.get_absolute_url(),
-            ]
 
-    return _csv_response(rows(), "letters.csv")
+@require_safe
+def letters_csv(request):
+    """Every letter the filters keep; ?bom=1 starts the file with a UTF-8 byte-order mark,
+    without which Excel reads it as the local code page (Azerbaïdjan becomes AzerbaÃ¯djan)."""
+    letters = _filtered_letters(request)
+    if isinstance(letters, JsonResponse):
+        return letters
+    return _csv_response(
+        _as_table(LETTER_COLUMNS, _letter_export_rows(request, letters)),
+        "letters.csv",
+        bom=request.GET.get("bom") == "1",
+    )
+
+
+@require_safe
+def letters_jsonl(request):
+    letters = _filtered_letters(request)
+    if isinstance(letters, JsonResponse):
+        return letters
+    return _jsonl_response(_letter_export_rows(request, letters), "letters.jsonl")
 
 
 CLAIM_COLUMNS = [
     "letter_id",
     "letter_symbols",
     "claimed_by",
+    "claimant_state",
     "kind_as_claimed",
     "attributed_to_as_claimed",
+    "attributed_to_state",
     "date",
     "period_start",
     "period_end",
@@ -240,44 +267,94 @@ CLAIM_COLUMNS = [
 ]
 
 
+def _claim_export_rows(request, letters):
+    claims = (
+        IncidentClaim.objects.filter(letter__in=letters.values("pk"))
+        .exclude(review_status=IncidentClaim.Review.REJECTED)
+        .select_related("claimant", "accused_state", "letter")
+        .prefetch_related("letter__symbols")
+        .order_by("letter_id", "pk")
+    )
+    base = request.build_absolute_uri("/").rstrip("/")
+    for claim in claims.iterator(chunk_size=EXPORT_CHUNK):
+        yield {
+            "letter_id": claim.letter_id,
+            "letter_symbols": " ".join(claim.letter.symbol_list),
+            "claimed_by": claim.claimant_name,
+            "claimant_state": claim.claimant.iso3 if claim.claimant else "",
+            "kind_as_claimed": claim.kind,
+            "attributed_to_as_claimed": claim.accused_name,
+            "attributed_to_state": claim.accused_state.iso3 if claim.accused_state else "",
+            "date": _iso(claim.date),
+            "period_start": _iso(claim.period_start),
+            "period_end": _iso(claim.period_end),
+            "place": claim.place,
+            "killed": claim.killed,
+            "killed_civilians": claim.killed_civilians,
+            "injured": claim.injured,
+            "injured_civilians": claim.injured_civilians,
+            "review_status": claim.review_status,
+            "confidence": claim.confidence,
+            "quote": claim.quote,
+            "quote_url": f"{base}{claim.letter.get_absolute_url()}#{claim.anchor}",
+        }
+
+
 @require_safe
 def claims_csv(request):
     letters = _filtered_letters(request)
     if isinstance(letters, JsonResponse):
         return letters
-    claims = (
-        IncidentClaim.objects.filter(letter__in=letters.values("pk"))
-        .exclude(review_status=IncidentClaim.Review.REJECTED)
-        .select_related("claimant", "letter")
-        .prefetch_related("letter__symbols")
-        .order_by("letter_id", "pk")
+    return _csv_response(
+        _as_table(CLAIM_COLUMNS, _claim_export_rows(request, letters)),
+        "claims.csv",
+        bom=request.GET.get("bom") == "1",
     )
-    base = request.build_absolute_uri("/").rstrip("/")
 
-    def rows():
-        yield CLAIM_COLUMNS
-        for claim in claims.iterator(chunk_size=EXPORT_CHUNK):
-            yield [
-                claim.letter_id,
-                " ".join(claim.letter.symbol_list),
-                claim.claimant_name,
-                claim.kind,
-                claim.accused_name,
-                _iso(claim.date) or "",
-                _iso(claim.period_start) or "",
-                _iso(claim.period_end) or "",
-                claim.place,
-                _blank_none(claim.killed),
-                _blank_none(claim.killed_civilians),
-                _blank_none(claim.injured),
-                _blank_none(claim.injured_civilians),
-                claim.review_status,
-                claim.confidence,
-                claim.quote,
-                f"{base}{claim.letter.get_absolute_url()}#{claim.anchor}",
-            ]
 
-    return _csv_response(rows(), "claims.csv")
+@require_safe
+def claims_jsonl(request):
+    letters = _filtered_letters(request)
+    if isinstance(letters, JsonResponse):
+        return letters
+    return _jsonl_response(_claim_export_rows(request, letters), "claims.jsonl")
+
+
+@require_safe
+def letter_citation(request, pk, fmt):
+    """/letters/<id>/cite.bib (.ris, .json): one letter, in the version ?lang= names."""
+    if fmt not in FORMATS:
+        raise Http404(gettext("Citations come as .bib, .ris or .json."))
+    letter = get_object_or_404(for_letter_page(visible_letters()), pk=pk)
+    ref = reference(letter, choose_text(letter, request.GET.get("lang")), _base(request))
+    media_type, extension, _ = FORMATS[fmt]
+    response = HttpResponse("".join(render_many([ref], fmt)), content_type=media_type)
+    response["Content-Disposition"] = f'attachment; filename="{ref.key}.{extension}"'
+    return response
+
+
+@require_safe
+def results_citation(request, fmt):
+    """/export/cite.bib?<filters>: every letter a search or list keeps, streamed."""
+    if fmt not in FORMATS:
+        raise Http404(gettext("Citations come as .bib, .ris or .json."))
+    letters = _filtered_letters(request)
+    if isinstance(letters, JsonResponse):
+        return letters
+    letters = for_letter_page(letters).order_by("distribution_date", "id")
+    base = _base(request)
+    refs = (
+        reference(letter, choose_text(letter, None), base)
+        for letter in letters.iterator(chunk_size=EXPORT_CHUNK)
+    )
+    media_type, extension, _ = FORMATS[fmt]
+    response = StreamingHttpResponse(render_many(refs, fmt), content_type=media_type)
+    response["Content-Disposition"] = f'attachment; filename="letters.{extension}"'
+    return response
+
+
+def _base(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _filtered_letters(request):
@@ -308,11 +385,31 @@ class _Echo:
         return value
 
 
-def _csv_response(rows, filename: str) -> StreamingHttpResponse:
+def _as_table(columns: list[str], rows):
+    yield columns
+    for row in rows:
+        yield [row[name] for name in columns]
+
+
+def _csv_response(rows, filename: str, bom: bool = False) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
+
+    def lines():
+        if bom:
+            yield "\ufeff"
+        for row in rows:
+            yield writer.writerow([_safe_cell(cell) for cell in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _jsonl_response(rows, filename: str) -> StreamingHttpResponse:
+    """JSON Lines: one object a line, values typed (numbers stay numbers, absent is null)."""
     response = StreamingHttpResponse(
-        (writer.writerow([_safe_cell(cell) for cell in row]) for row in rows),
-        content_type="text/csv; charset=utf-8",
+        (json.dumps(row, ensure_ascii=False) + "\n" for row in rows),
+        content_type="application/jsonl; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -355,10 +452,6 @@ def _state(state) -> dict | None:
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
-
-
-def _blank_none(value):
-    return "" if value is None else value
 
 
 def _error(errors, status: int = 400) -> JsonResponse:

@@ -56,7 +56,7 @@ from archive.parsing import ParsedLetter, ParseError, parse_letter
 from archive.parsing.readings import uncertain_fields
 from archive.parsing.states import resolve_state
 
-PARSER_VERSION = "6"  # bump when parsing changes: the next import refreshes every letter
+PARSER_VERSION = "7"  # bump when parsing changes: the next import refreshes every letter
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf", ".docx"}
 # How good a text's source is: an official PDF's text layer is what the UN published; a Word
 # file is the sender's draft; a .txt or .md is a conversion; OCR reads the page, with errors.

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from archive.citations import digital_library_url, official_links, reference, un_citation
 from archive.filters import AGENDA_PATTERN
 from archive.labels import readable_caps
 from archive.listing import newest_under_items_sql, symbols_in_order
@@ -167,7 +168,16 @@ def letter_page_context(request, letter: Letter) -> dict:
     language = text.language if text else "en"
     items = surroundings.agenda_items
     verbatim = request.GET.get("text") == "verbatim"
+    base = request.build_absolute_uri("/").rstrip("/")
+    cited_as = reference(letter, text, base)
     return {
+        # The official record and how to cite the letter (archive.citations).
+        "official_links": official_links(
+            letter.symbol_list, [version.language for version in letter.texts.all()]
+        ),
+        "digital_library_url": digital_library_url(letter.symbol) if letter.symbol else "",
+        "un_citation": un_citation(cited_as),
+        "permalink": cited_as.url,
         "letter": letter,
         "text": text,
         # PDF text reflowed into paragraphs, or as printed (?text=verbatim).

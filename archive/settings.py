@@ -37,7 +37,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_filters",
+    "ninja",  # the API's docs served from our static files, not a CDN
     # Counts failed admin logins and locks the address out after AXES_FAILURE_LIMIT of them.
     "axes",
     "archive",

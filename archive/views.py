@@ -95,6 +95,7 @@ def _results_page(request, *, template: str, with_search: bool):
         page_query=query_string_without(request.GET, "page"),
         exact_url="?" + query_string_without(request.GET, "page", "exact") + "&exact=1",
         download_query=query_string_without(request.GET, "page", "exact", "sort"),
+        feed_url=_feed_url(query_string_without(request.GET, "page", "exact", "sort", "per_page")),
     )
     try:
         if with_search:
@@ -125,6 +126,11 @@ def _results_page(request, *, template: str, with_search: bool):
         ]
         return render(request, template, context, status=404)
     return render(request, template, context)
+
+
+def _feed_url(query: str) -> str:
+    """The Atom feed of new letters for the same filters (archive.feeds)."""
+    return reverse("letters_feed") + (f"?{query}" if query else "")
 
 
 def _without_empty_parameters(request) -> str | None:
@@ -252,6 +258,7 @@ def agenda_item_detail(request, session, item):
             "agenda_item": agenda_item,
             "histogram": month_histogram(links),
             "search_url": f"/search/?agenda={agenda_item.ga_session}-{item}",
+            "feed_url": _feed_url(f"agenda={agenda_item.ga_session}-{item}"),
             **_browse_results(request, results),
         },
     )
@@ -284,6 +291,7 @@ def topic_detail(request, slug):
         {
             "topic": topic,
             "items": items,
+            "feed_url": _feed_url(f"topic={topic.slug}"),
             **_browse_results(
                 request,
                 list_letters_under_items(
@@ -340,6 +348,7 @@ def state_detail(request, iso3):
         "archive/state_detail.html",
         {
             "state": state,
+            "feed_url": _feed_url(f"state={state.iso3}"),
             "claims_against": list(claims.filter(accused_state=state)[:STATE_CLAIMS_SHOWN]),
             "claims_made": list(claims.filter(claimant=state)[:STATE_CLAIMS_SHOWN]),
             **_browse_results(

@@ -47,6 +47,7 @@ def _broken(request):
 
 
 urlpatterns = [path("broken/", _broken), path("", include("archive.urls"))]
+handler500 = "archive.health.server_error"
 
 
 def test_a_server_error_page_has_the_header_and_a_way_back(settings, db):

@@ -482,6 +482,10 @@ def _signatures(plain: list[str], start: int, end: int, furniture: set[int]) -> 
     kept = [i for i in range(start, end) if i not in furniture]
     found: list[_Signature] = []
     for position, index in enumerate(kept):
+        columns = _signature_columns(plain, kept, position)
+        if columns:
+            found.extend(columns)
+            continue
         rest = _signature_marker(plain[index])
         if rest is None:
             continue
@@ -512,6 +516,28 @@ def _signatures(plain: list[str], start: int, end: int, furniture: set[int]) -> 
             lines_after = [plain[i] for i in nonblank[position + 1 : position + 9]]
             return [_signature(name, lines_after)]
     return []
+
+
+_COLUMN_GAP = re.compile(r"\s{3,}|\t")
+
+
+def _signature_columns(plain: list[str], kept: list[int], position: int) -> list[_Signature]:
+    """Joint letters signed side by side: "(Signed) A    (Signed) B" and their role lines in
+    the same columns. [] unless the line holds two or more signature markers."""
+    chunks = _COLUMN_GAP.split(plain[kept[position]])
+    names = [_signature_marker(chunk) for chunk in chunks]
+    if len(chunks) < 2 or not all(name for name in names):
+        return []
+    blocks: list[list[str]] = [[] for _ in chunks]
+    for following in kept[position + 1 : position + 9]:
+        line = plain[following]
+        if not line:
+            break
+        parts = _COLUMN_GAP.split(line)
+        if len(parts) == len(chunks):
+            for block, part in zip(blocks, parts, strict=True):
+                block.append(part)
+    return [_signature(name, block) for name, block in zip(names, blocks, strict=True)]
 
 
 def _block_lines(plain: list[str], kept: list[int], position: int, *, forward: bool) -> list[str]:

@@ -4,7 +4,7 @@ import re
 
 from django import template
 
-from archive import labels
+from archive import citations, labels
 
 register = template.Library()
 
@@ -22,6 +22,11 @@ def readable(text: str) -> str:
 @register.filter
 def is_all_caps(text: str) -> bool:
     return labels.is_all_caps(text or "")
+
+
+@register.filter
+def undocs_url(symbol: str) -> str:
+    return citations.undocs_url(symbol)
 
 
 @register.filter

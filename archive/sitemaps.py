@@ -1,0 +1,53 @@
+"""The sitemap: every letter's permalink and every browse page, for search engines and
+archivists' crawlers. Paginated by Django at 50 000 URLs a file, behind /sitemap.xml."""
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from archive.listing import symbols_in_order
+from archive.models import AgendaItem, MemberState, Topic
+from archive.search import visible_letters
+
+
+class LetterSitemap(Sitemap):
+    changefreq = "yearly"
+
+    def items(self):
+        return visible_letters().order_by("pk").prefetch_related(symbols_in_order())
+
+    def lastmod(self, letter):
+        return letter.updated_at
+
+
+class StateSitemap(Sitemap):
+    def items(self):
+        return MemberState.objects.order_by("pk")
+
+
+class TopicSitemap(Sitemap):
+    def items(self):
+        return Topic.objects.order_by("pk")
+
+
+class AgendaItemSitemap(Sitemap):
+    def items(self):
+        return AgendaItem.objects.order_by("pk")
+
+
+class PageSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return ["letter_list", "search", "sessions_index", "topics_index", "states_index"]
+
+    def location(self, name):
+        return reverse(name)
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "letters": LetterSitemap,
+    "states": StateSitemap,
+    "topics": TopicSitemap,
+    "agenda": AgendaItemSitemap,
+}
