@@ -1,5 +1,5 @@
 """Expressions of the generated search vectors the archive had before its search engine
-(archive.search), kept only because migrations 0002, 0004 and 0005 name them; migration 0091
+(archive.search), kept only because migrations 0002, 0004 and 0005 name them; migration 0092
 drops the columns. Nothing else uses this module.
 """
 
