@@ -680,7 +680,12 @@ class ReviewForm(forms.Form):
 
 def _what_saving_does(parsed: ParsedLetter) -> str:
     """Tell the editor whether saving creates a letter, adds a language, or replaces a text."""
-    letter = find_letter(parsed)
+    try:
+        letter = find_letter(parsed)
+    except IngestError as error:
+        # Symbols that name two letters, or another symbol of the same body: the editor
+        # corrects the symbols, or saving is refused with this reason.
+        return error.reason
     if letter is None:
         return _("Saving creates a new letter.")
     language = dict(LANGUAGES).get(parsed.language, parsed.language)

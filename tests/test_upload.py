@@ -744,3 +744,25 @@ def test_the_review_highlights_where_each_field_was_read_and_marks_the_unsure_on
     assert re.search(r'<mark id="read-distribution_date"[^>]*>28 February 1990</mark>', page)
     # The text is still escaped verbatim around the marks.
     assert "&lt;" not in text or "&lt;" in page
+
+
+@pytest.mark.parametrize(
+    ("other_symbol", "reason"),
+    [
+        ("S/2025/656", "belong to different letters"),  # another letter's SC symbol
+        ("S/2025/999", "already has the symbol S/2025/632"),  # a second SC symbol
+    ],
+)
+def test_a_file_whose_symbols_conflict_is_explained_on_the_review_and_not_saved(
+    editor_client, media_root, other_symbol, reason
+):
+    text = (LETTERS / "A_80_434-S_2025_632.en.txt").read_text(encoding="utf-8")
+    crossed = text.replace("S/2025/632", other_symbol)
+    response = upload(editor_client, SimpleUploadedFile("crossed.en.txt", crossed.encode()))
+    review = editor_client.get(response["Location"])
+    assert review.status_code == 200
+    assert reason in review.content.decode()
+    before = table_counts()
+    saved = editor_client.post(review.request["PATH_INFO"], form_data(review))
+    assert saved.status_code == 200
+    assert table_counts() == before
