@@ -73,6 +73,22 @@ def readable_caps(text: str) -> str:
     return re.sub(r"[^\W\d_]+", word, text)
 
 
+# A line break inside a paragraph: the line before does not end a sentence or the next line
+# goes on in lower case. Blank lines (paragraph breaks) are kept.
+_SOFT_BREAK = re.compile(r"(?<=[^\n.:;!?”\"])[ \t]*\n(?=[ \t]*[^\s\n])|[ \t]*\n(?=[ \t]*[a-z])")
+
+
+def reflow(text: str) -> str:
+    """Text from a PDF keeps the printed line ends; join the lines of each paragraph so the
+    text reflows to the reader's screen. The verbatim text stays one click away."""
+    return _SOFT_BREAK.sub(" ", text or "")
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of a text as `reflow` joins them."""
+    return [part.strip() for part in reflow(text).split("\n") if part.strip()]
+
+
 @dataclass(frozen=True)
 class RowTitle:
     """The title a list row shows: the letter's own, or one composed from its fields."""

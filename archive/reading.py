@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from archive.citations import digital_library_url, official_links, reference, un_citation
 from archive.filters import AGENDA_PATTERN
-from archive.labels import readable_caps
+from archive.labels import paragraphs, readable_caps
 from archive.listing import newest_under_items_sql, symbols_in_order
 from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, Topic
 from archive.replicas import reading_connection
@@ -53,6 +53,29 @@ def mark_claims(text: str, claims: list[IncidentClaim]) -> list[Segment]:
     if position < len(text):
         segments.append(Segment(text[position:]))
     return segments
+
+
+@dataclass(frozen=True)
+class ParallelText:
+    """Two language versions of a letter, side by side: paragraph by paragraph when they have
+    as many paragraphs (translations of UN documents keep the paragraphs), else whole."""
+
+    left: LetterText
+    right: LetterText
+    rows: list[tuple[str, str]]
+    aligned: bool
+
+
+def parallel_text(letter: Letter, shown: LetterText | None, other: str | None):
+    """The version shown beside the version `other` names (?compare=fr), or None."""
+    texts = {text.language: text for text in letter.texts.all()}
+    if shown is None or not other or other not in texts or other == shown.language:
+        return None
+    right = texts[other]
+    left_parts, right_parts = paragraphs(shown.body), paragraphs(right.body)
+    if len(left_parts) == len(right_parts):
+        return ParallelText(shown, right, list(zip(left_parts, right_parts, strict=True)), True)
+    return ParallelText(shown, right, [(shown.body, right.body)], False)
 
 
 def choose_text(letter: Letter, language: str | None):
@@ -168,6 +191,7 @@ def letter_page_context(request, letter: Letter) -> dict:
     language = text.language if text else "en"
     items = surroundings.agenda_items
     verbatim = request.GET.get("text") == "verbatim"
+    parallel = parallel_text(letter, text, request.GET.get("compare"))
     base = request.build_absolute_uri("/").rstrip("/")
     cited_as = reference(letter, text, base)
     return {
@@ -182,6 +206,7 @@ def letter_page_context(request, letter: Letter) -> dict:
         "text": text,
         # PDF text reflowed into paragraphs, or as printed (?text=verbatim).
         "verbatim": verbatim,
+        "parallel": parallel,
         "verbatim_query": _with(request.GET, text="verbatim"),
         "reflowed_query": _with(request.GET, text=None),
         "texts": list(letter.texts.all()),
@@ -504,6 +529,22 @@ class Histogram:
         return 10
 
 
+def year_histogram(facets) -> Histogram | None:
+    """Results per year on the search page, from the year facet (counted over every match,
+    so no query of its own); every year of the span drawn, empty ones too."""
+    counts = {
+        int(value.value): value.count
+        for facet in facets
+        if facet.param == "year"
+        for value in facet.values
+        if str(value.value).isdigit()
+    }
+    if not counts:
+        return None
+    years = range(min(counts), max(counts) + 1)
+    return _draw([(str(year), counts.get(year, 0)) for year in years], by_year=True)
+
+
 def month_histogram(letters) -> Histogram | None:
     """Letters per month (per year when they span more than ten years), every month of the
     span drawn, empty ones too, so gaps show. One GROUP BY query. `letters` is a queryset of
@@ -533,6 +574,10 @@ def month_histogram(letters) -> Histogram | None:
             current = date(year, month, 1)
             buckets.append((date_format(current, "F Y"), counts.get(current, 0)))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return _draw(buckets, by_year)
+
+
+def _draw(buckets: list[tuple[str, int]], by_year: bool) -> Histogram:
     peak = max(n for _label, n in buckets)
     plot_height = HISTOGRAM_HEIGHT - 30
     slot = (HISTOGRAM_WIDTH - HISTOGRAM_AXIS_WIDTH) / max(len(buckets), HISTOGRAM_MIN_SLOTS)

@@ -27,8 +27,10 @@ from archive.reading import (
     letter_page_context,
     month_histogram,
     query_string_without,
+    year_histogram,
 )
 from archive.search import PER_PAGE, SearchUnavailable, search_letters, visible_letters
+from archive.timeline import claims_timeline
 
 # Fields of the filter form shown under "More filters" (q, sort and page have their own places).
 ADVANCED_FIELDS = [
@@ -119,6 +121,7 @@ def _results_page(request, *, template: str, with_search: bool):
         return render(request, template, {**context, "form_errors": [message]}, status=503)
     context["results"] = results
     context["facets"] = facet_links(request.GET, results.facets)
+    context["histogram"] = year_histogram(results.facets) if with_search else None
     context["has_filters"] = bool(active_filters(filterset))
     if results.page > 1 and not results.hits:
         context["form_errors"] = [
@@ -257,6 +260,11 @@ def agenda_item_detail(request, session, item):
         {
             "agenda_item": agenda_item,
             "histogram": month_histogram(links),
+            "timeline": claims_timeline(
+                IncidentClaim.objects.filter(
+                    letter__agenda_links__agenda_item=agenda_item, letter__in=visible_letters()
+                )
+            ),
             "search_url": f"/search/?agenda={agenda_item.ga_session}-{item}",
             "feed_url": _feed_url(f"agenda={agenda_item.ga_session}-{item}"),
             **_browse_results(request, results),
@@ -349,6 +357,11 @@ def state_detail(request, iso3):
         {
             "state": state,
             "feed_url": _feed_url(f"state={state.iso3}"),
+            "timeline": claims_timeline(
+                IncidentClaim.objects.filter(letter__in=visible_letters()).filter(
+                    Q(claimant=state) | Q(accused_state=state)
+                )
+            ),
             "claims_against": list(claims.filter(accused_state=state)[:STATE_CLAIMS_SHOWN]),
             "claims_made": list(claims.filter(claimant=state)[:STATE_CLAIMS_SHOWN]),
             **_browse_results(

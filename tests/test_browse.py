@@ -96,7 +96,7 @@ def test_facet_filter_script_is_served_locally(client, db):
         ("/agenda/", 2),
         ("/agenda/75/", 5),
         ("/agenda/75/40/", 6),
-        ("/states/PSE/", 7),
+        ("/states/PSE/", 8),
     ],
 )
 def test_browse_pages_take_a_constant_number_of_queries(

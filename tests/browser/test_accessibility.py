@@ -49,6 +49,9 @@ MAIN_PAGES = {
     "agenda item with histogram": "/agenda/75/40/",
     "member state": "/states/AZE/",
     "topic": "/topics/question-of-palestine/",
+    "states index": "/states/",
+    "topics index": "/topics/",
+    "page not found": "/no/such/page/",
 }
 
 
