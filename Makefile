@@ -10,13 +10,13 @@ N ?= 100000
 LETTERS ?= fixtures/letters
 export DJANGO_SETTINGS_MODULE := archive.settings
 
-.PHONY: run setup install db migrate import static test test-fast lint format check-deploy bench stop clean audit fuzz faults loadtest
+.PHONY: run setup install db migrate import index static test test-fast lint format check-deploy bench bench-serve stop clean audit fuzz faults loadtest
 
 run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop; 'make stop' stops the database)"
 	PORT=$(PORT) GUNICORN_ACCESS_LOG=- $(VENV)/bin/gunicorn archive.wsgi --config gunicorn.conf.py
 
-setup: install db migrate import static
+setup: install db migrate import index static
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,11 @@ migrate: db
 
 import: migrate
 	$(PY) manage.py import_letters $(LETTERS)
+
+# The search index (.search-index/, derived from PostgreSQL): built when missing, else brought
+# up to date with the change log; the web workers then follow the log themselves.
+index: migrate
+	$(PY) manage.py search_index update
 
 static: install
 	$(PY) manage.py collectstatic --no-input --verbosity 0
@@ -60,6 +65,12 @@ check-deploy: install
 
 bench: install db
 	$(PY) manage.py bench --letters $(N)
+
+# The benchmark corpus (N synthetic letters, flagged and shown as such) served on PORT, to read
+# its results in a browser and page through /api/search/.
+bench-serve: install db
+	$(PY) manage.py bench --letters $(N) --generate-only
+	$(PY) manage.py bench --letters $(N) --serve --port $(PORT)
 
 # The site under load (scripts/loadtest.py): gunicorn with production settings on the bench
 # corpus (made by `make bench`'s generator), 50 clients for 60 s, a bulk import running.
@@ -93,4 +104,4 @@ stop:
 	@if [ -x $(PY) ]; then $(PY) -m archive.embedded_postgresql stop; fi
 
 clean: stop
-	rm -rf .pg .pg-bench staticfiles
+	rm -rf .pg .pg-bench staticfiles .search-index .search-index-*

@@ -28,10 +28,9 @@ from archive.filters import LetterFilter
 from archive.models import IncidentClaim, LetterAgendaItem, LetterText
 from archive.reading import choose_text, for_letter_page
 from archive.search import (
-    TSQUERY_PARAMS,
-    TSQUERY_SQL,
     InvalidSearch,
-    SearchTooBroad,
+    SearchUnavailable,
+    matching_letter_ids,
     search_letters,
     visible_letters,
 )
@@ -53,13 +52,13 @@ def search_json(request):
             request.GET,
             sort=request.GET.get("sort") or None,
             page=page_number,
-            exact=request.GET.get("exact") == "1",
         )
     except InvalidSearch as error:
         return _error(error.errors)
-    except SearchTooBroad:
+    except SearchUnavailable:
         return _error(
-            {"q": [gettext("The search took too long; narrow it with a filter.")]}, status=503
+            {"q": [gettext("The search index is being built; try again in a minute.")]},
+            status=503,
         )
     return JsonResponse(
         {
@@ -366,14 +365,16 @@ def _filtered_letters(request):
     letters = filterset.qs
     query = filterset.form.cleaned_data.get("q") or request.GET.get("q", "").strip()
     if query:
-        letters = letters.filter(
-            # The SQL is search.py's constant; the words travel as parameters.
-            pk__in=RawSQL(  # noqa: S611
-                "SELECT t.letter_id FROM archive_lettertext t"  # noqa: S608
-                f" WHERE t.search_vector @@ ({TSQUERY_SQL})",
-                [query] * TSQUERY_PARAMS,
+        # The search page's matcher, so the export holds exactly the letters it counts.
+        try:
+            ids = matching_letter_ids(query, filterset)
+            # One array parameter: an IN list is limited to 65 535 parameters.
+            letters = letters.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
+        except SearchUnavailable:
+            return _error(
+                {"q": [gettext("The search index is being built; try again in a minute.")]},
+                status=503,
             )
-        )
     return letters
 
 

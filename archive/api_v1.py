@@ -265,11 +265,12 @@ def letters(request, filters: Query[LetterFilters]):
     }
     try:
         if query:
+            arguments.pop("exact")  # the search engine's totals are always exact
             results = search_letters(query, filterset, **arguments)
         else:
             results = list_letters(filterset, **arguments)
     except SearchTooBroad:
-        message = gettext("The search took too long; narrow it with a filter.")
+        message = gettext("The search index is being built; try again in a minute.")
         return Status(503, {"errors": {"q": [message]}})
     ids = [hit.letter.pk for hit in results.hits]
     by_id = {

@@ -5,15 +5,15 @@ below with the query that uses it.
 """
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from archive.search_vector import WeightedLetterVector, config_case_sql
+# Historical migrations 0004 and 0005 name archive.models.RankingVector.
+from archive.search_vector import RankingVector  # noqa: F401
 
 LANGUAGES = [
     ("en", _("English")),
@@ -218,10 +218,6 @@ class Letter(models.Model):
                 fields=["sender_state", "-distribution_date"], name="letter_sender_newest"
             ),
             models.Index(fields=["ga_session"], name="letter_ga_session"),
-            # Search: "Bairamov" finds the sender Bayramov (word_similarity, %> operator).
-            GinIndex(
-                fields=["sender_person"], opclasses=["gin_trgm_ops"], name="letter_sender_trgm"
-            ),
             # Search sorted by date and the SC-year filter.
             models.Index(fields=["sc_year"], name="letter_sc_year"),
             # The lists (archive.listing) and search.py order newest first with undated letters
@@ -330,56 +326,6 @@ class LetterAgendaItem(models.Model):
         return f"{self.letter_id} under {self.agenda_item_id}"
 
 
-# The opening of the body and annexes the ranking vector holds: hits in a letter's title and
-# first paragraphs rank it; further hits still match (search_vector) but do not raise the rank.
-RANK_VECTOR_BODY_CHARS = 400
-RANK_VECTOR_ANNEX_CHARS = 200
-
-
-class RankingVector(models.Expression):
-    """A short weighted vector for ranking only: symbols and title (A), the opening of the body
-    (B) and of the annexes (C). Small enough to stay inline in the row (about 800 bytes, under
-    the 2 KB TOAST threshold), so `ts_rank` over thousands of candidates never detoasts a vector
-    (measured at 100 000 letters: 8 ms per 10 000 rows inline, 37-62 ms at 3 KB TOASTed).
-
-    The defaults are the first version's (migration 0004); LetterText uses the short one."""
-
-    output_field = SearchVectorField()
-
-    def __init__(self, body_chars: int = 2000, annex_chars: int = 1000):
-        super().__init__()
-        self.body_chars = body_chars
-        self.annex_chars = annex_chars
-
-    def as_sql(self, compiler, connection):
-        config = config_case_sql('"language"')
-        parts = [
-            ("coalesce(\"symbols_text\", '') || ' ' || coalesce(\"title\", '')", "A"),
-            (f"left(coalesce(\"body\", ''), {int(self.body_chars)})", "B"),
-            (f"left(coalesce(\"annexes_text\", ''), {int(self.annex_chars)})", "C"),
-        ]
-        sql = " || ".join(
-            f"setweight(to_tsvector({config}, {text}), '{weight}')" for text, weight in parts
-        )
-        return f"({sql})", []
-
-    def deconstruct(self):
-        return (
-            "archive.models.RankingVector",
-            [],
-            {"body_chars": self.body_chars, "annex_chars": self.annex_chars},
-        )
-
-    def __eq__(self, other):
-        return isinstance(other, RankingVector) and (self.body_chars, self.annex_chars) == (
-            other.body_chars,
-            other.annex_chars,
-        )
-
-    def __hash__(self):
-        return hash((RankingVector, self.body_chars, self.annex_chars))
-
-
 class LetterText(models.Model):
     """One language version of a letter: its text verbatim, and the parts the parser found."""
 
@@ -389,8 +335,7 @@ class LetterText(models.Model):
     masthead = models.TextField(blank=True)
     body = models.TextField(blank=True)
     full_text = models.TextField(help_text=_("The file's text, verbatim."))
-    # Symbols and annex texts, denormalised here so the generated search vector can weight
-    # them (A and C): a generated column sees only its own row.
+    # Symbols and annex texts, denormalised by the write path (archive.ingest).
     symbols_text = models.CharField(max_length=200, blank=True, editable=False)
     annexes_text = models.TextField(blank=True, editable=False)
     source_name = models.CharField(max_length=255, blank=True)
@@ -401,20 +346,6 @@ class LetterText(models.Model):
     source_format = models.CharField(max_length=5, blank=True)
     source_quality = models.PositiveSmallIntegerField(default=0)
     parser_version = models.CharField(max_length=20)
-    # PostgreSQL keeps it current: no signals, no reindex command.
-    search_vector = models.GeneratedField(
-        expression=WeightedLetterVector(),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-    # Ranked instead of search_vector by archive.search: matching uses the full vector.
-    rank_vector = models.GeneratedField(
-        expression=RankingVector(
-            body_chars=RANK_VECTOR_BODY_CHARS, annex_chars=RANK_VECTOR_ANNEX_CHARS
-        ),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -423,7 +354,6 @@ class LetterText(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["letter", "language"], name="one_text_per_language"),
         ]
-        indexes = [GinIndex(fields=["search_vector"], name="lettertext_search")]
 
     def __str__(self):
         return f"{self.letter} ({self.language})"
@@ -468,9 +398,6 @@ class Signatory(models.Model):
     class Meta:
         ordering = ["position"]
         verbose_name_plural = _("signatories")
-        indexes = [
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="signatory_name_trgm"),
-        ]
 
     def __str__(self):
         return self.name
@@ -603,3 +530,25 @@ class SourceFile(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class SearchChange(models.Model):
+    """The search index's change log (outbox): a letter whose document must be rebuilt.
+
+    Written only by PostgreSQL triggers (migration 0091) in the transaction that changes the
+    letter or one of its rows, whoever the writer; read by archive.search.indexer. `txid` is
+    the writing transaction's id, so the indexer can tell what a snapshot had not yet seen.
+    No foreign key: the change of a deleted letter must outlive it."""
+
+    letter_id = models.BigIntegerField()
+    txid = models.BigIntegerField()
+    changed_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [
+            # The indexer's question: changes of transactions at or after a snapshot's xmin.
+            models.Index(fields=["txid"], name="searchchange_txid"),
+        ]
+
+    def __str__(self):
+        return f"letter {self.letter_id} changed by transaction {self.txid}"

@@ -24,6 +24,7 @@ from archive.listing import newest_under_items_sql, symbols_in_order
 from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, Topic
 from archive.replicas import reading_connection
 from archive.search import visible_letters
+from archive.search.related import related_letter_ids
 
 CITING_LETTERS_SHOWN = 50
 RELATED_LETTERS_SHOWN = 10
@@ -261,11 +262,15 @@ class LetterRow:
 
 
 def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[LetterRow]:
-    """Other letters under the same agenda items, newest first, in one statement: at most
-    RELATED_LETTERS_SHOWN index entries per item (archive.listing.newest_under_items_sql),
-    then those letters with their symbols and sender state."""
+    """Other letters under the same agenda items, the most alike first (the search engine's
+    "more like this", archive.search.related), then those letters with their symbols and
+    sender state in one statement. Newest first when the engine finds none alike."""
     if not agenda_item_ids:
         return []
+    alike = related_letter_ids(letter, agenda_item_ids, RELATED_LETTERS_SHOWN)
+    if alike:
+        rows = _letter_rows("SELECT unnest(%s::bigint[])", [alike])
+        return sorted(rows, key=lambda row: alike.index(row.pk))
     ids_sql, params = newest_under_items_sql(
         agenda_item_ids, offset=0, limit=RELATED_LETTERS_SHOWN, excluding=letter.pk
     )

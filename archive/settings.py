@@ -166,6 +166,21 @@ REQUEST_BODY_MAX_BYTES = int(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Synthetic letters are never part of the archive; only `make bench-serve` (a *_bench database)
+# shows them, to read the benchmark corpus in a browser.
+ARCHIVE_SHOW_SYNTHETIC = env_bool("ARCHIVE_SHOW_SYNTHETIC")
+if ARCHIVE_SHOW_SYNTHETIC and not str(DATABASES["default"]["NAME"]).endswith("_bench"):
+    raise ImproperlyConfigured("ARCHIVE_SHOW_SYNTHETIC is for *_bench databases only.")
+
+# The search index (archive.search): derived from PostgreSQL, rebuilt from it when missing.
+# Each web machine keeps its own folder; every web process follows the change log every
+# SEARCH_FOLLOW_SECONDS (0: only `manage.py search_index update` writes the index).
+SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", BASE_DIR / ".search-index"))
+SEARCH_FOLLOW_SECONDS = float(os.environ.get("SEARCH_FOLLOW_SECONDS", "1"))
+# A request finding no index builds it at once when the archive has at most this many letters
+# (a fresh `make run`); a bigger archive shows "being built" while the follower builds it.
+SEARCH_BUILD_ON_REQUEST_UP_TO = int(os.environ.get("SEARCH_BUILD_ON_REQUEST_UP_TO", "20000"))
+
 # Production hardening; PRODUCTION=1 turns on what needs HTTPS in front of the site.
 PRODUCTION = env_bool("PRODUCTION")
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -29,7 +29,7 @@ from archive.reading import (
     query_string_without,
     year_histogram,
 )
-from archive.search import PER_PAGE, SearchTooBroad, search_letters, visible_letters
+from archive.search import PER_PAGE, SearchUnavailable, search_letters, visible_letters
 from archive.timeline import claims_timeline
 
 # Fields of the filter form shown under "More filters" (q, sort and page have their own places).
@@ -107,7 +107,6 @@ def _results_page(request, *, template: str, with_search: bool):
                 sort=cleaned.get("sort") or None,
                 page=cleaned.get("page") or 1,
                 per_page=cleaned.get("per_page") or None,
-                exact=request.GET.get("exact") == "1",
             )
         else:
             results = list_letters(
@@ -117,9 +116,9 @@ def _results_page(request, *, template: str, with_search: bool):
                 per_page=cleaned.get("per_page") or None,
                 exact=request.GET.get("exact") == "1",
             )
-    except SearchTooBroad:
-        message = _("This search took too long. Add a filter or a more specific word.")
-        return render(request, template, {**context, "form_errors": [message]}, status=200)
+    except SearchUnavailable:
+        message = _("The search index is being built. Please try again in a minute.")
+        return render(request, template, {**context, "form_errors": [message]}, status=503)
     context["results"] = results
     context["facets"] = facet_links(request.GET, results.facets)
     context["histogram"] = year_histogram(results.facets) if with_search else None

@@ -1,5 +1,6 @@
 """Every test runs on real PostgreSQL (embedded unless DATABASE_URL is set), with the real
-letters of fixtures/letters/ imported once per session through the one write path."""
+letters of fixtures/letters/ imported once per session through the one write path, and a
+search index of their own (a temporary folder, never the developer's .search-index/)."""
 
 import os
 from pathlib import Path
@@ -13,8 +14,21 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 LETTERS = FIXTURES / "letters"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _search_index_of_the_tests(tmp_path_factory):
+    """This process searches a temporary index and applies the change log before each
+    search, so a test sees the letters it has just written (in its own transaction);
+    servers and commands the tests start use another temporary folder."""
+    from django.conf import settings
+
+    settings.SEARCH_INDEX_DIR = tmp_path_factory.mktemp("search-index")
+    settings.SEARCH_FOLLOW_SECONDS = 0
+    settings.SEARCH_READ_YOUR_WRITES = True
+    os.environ["SEARCH_INDEX_DIR"] = str(tmp_path_factory.mktemp("search-index-subprocesses"))
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, _search_index_of_the_tests):
     created = None
     with django_db_blocker.unblock():
         if not connection.settings_dict["NAME"].startswith("test_"):
@@ -23,6 +37,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
             created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         assert connection.settings_dict["NAME"].startswith("test_")
         call_command("import_letters", str(LETTERS), quiet_progress=True)
+        call_command("search_index", "rebuild")
     yield
     if created:
         with django_db_blocker.unblock():

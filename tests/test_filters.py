@@ -106,7 +106,7 @@ def test_facets_describe_the_current_result_set(db):
 
 
 def test_pagination_keeps_every_filter(client, db, monkeypatch):
-    monkeypatch.setattr("archive.search.PER_PAGE", 2)
+    monkeypatch.setattr("archive.search.engine.PER_PAGE", 2)
     params = {"q": "united", "body": "joint", "date_after": "1985-01-01", "sort": "oldest"}
     first = client.get("/search/", {**params, "page": 1}, follow=True)
     html = first.content.decode()

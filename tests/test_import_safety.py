@@ -10,6 +10,7 @@ import string
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from archive.models import Letter, LetterSymbol, LetterText
 
@@ -92,7 +93,15 @@ def _words(count: int) -> str:
 
 
 def test_a_file_the_database_refuses_fails_alone_and_the_run_goes_on(db, tmp_path, capsys):
-    # A 2.5 MB text: its search vector passes PostgreSQL's 1 MB tsvector limit.
+    # The database refuses the first letter (a trigger standing for any refusal: full disk,
+    # a constraint, a size limit), inside the test's transaction.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_symbol() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN RAISE EXCEPTION 'refused for the test'; END $$;"
+            " CREATE TRIGGER test_refuse_symbol BEFORE INSERT ON archive_lettersymbol"
+            " FOR EACH ROW WHEN (NEW.lookup = 'A/49/7777') EXECUTE FUNCTION test_refuse_symbol()"
+        )
     text = (LETTERS / "A_49_230-S_1994_822.en.txt").read_text(encoding="utf-8")
     huge = tmp_path / "a_huge.en.txt"
     huge.write_text(

@@ -103,3 +103,18 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture(scope="session")
 def base_url(live_url):
     return live_url
+
+
+def wait_until_searchable(live_url: str, query: str, seconds: float = 15) -> None:
+    """The server's workers follow the search index's change log about once a second: wait
+    until a letter just committed is found (as a reader would, by searching again)."""
+    import json
+
+    deadline = time.monotonic() + seconds
+    while True:
+        with urllib.request.urlopen(f"{live_url}/api/search/?q={query}") as response:
+            if json.load(response)["total"] > 0:
+                return
+        if time.monotonic() > deadline:
+            pytest.fail(f"{query!r} not searchable {seconds} s after its commit")
+        time.sleep(0.2)

@@ -18,6 +18,7 @@ from archive.models import AgendaItem, Letter, SourceFile
 from archive.parsing import AgendaItemRef, Person
 
 from ..conftest import LETTERS
+from .conftest import wait_until_searchable
 
 PAYLOAD = (
     "pwnedmarker <script>window.__pwned=(window.__pwned||0)+1</script>"
@@ -115,6 +116,7 @@ def _assert_inert(page, url: str, *, whole_payload: bool = True) -> None:
 def test_payloads_in_every_field_render_inert_on_every_page(page, live_url, payload_letter):
     path, session = payload_letter
     _assert_inert(page, live_url + path)
+    wait_until_searchable(live_url, "pwnedmarker")  # the server's index follows the commit
     _assert_inert(page, live_url + "/search/?q=pwnedmarker")
     _assert_inert(page, live_url + f"/agenda/{session}/998/")
     # The list shows a shortened sender line.

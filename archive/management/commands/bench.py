@@ -138,14 +138,19 @@ class SqlObserver:
             self.statements.append((sql, params, elapsed))
 
 
-def bench_database_name(explicit: str | None) -> str:
+def bench_database_name(explicit: str | None, letters: int = 100_000) -> str:
+    """`archive_bench` for the default 100 000 letters, `archive_1000000_bench` for others:
+    each corpus size keeps its own database, so a big corpus is made once."""
     if explicit:
         return explicit
     if os.environ.get("DATABASE_URL"):
         name = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/") or "archive"
     else:
         name = os.environ.get("EMBEDDED_DATABASE", "archive")
-    return name if name.endswith(BENCH_SUFFIX) else name + BENCH_SUFFIX
+    name = name.removesuffix(BENCH_SUFFIX)
+    if letters != 100_000:
+        name = f"{name}_{letters}"
+    return name + BENCH_SUFFIX
 
 
 class Command(BaseCommand):
@@ -181,6 +186,22 @@ class Command(BaseCommand):
             "--bench-database",
             help="Name of the benchmark database (must end in _bench; default derived).",
         )
+        parser.add_argument(
+            "--generate-only",
+            action="store_true",
+            help="Make (or reuse) the corpus and stop: for big corpora made ahead of the run.",
+        )
+        parser.add_argument(
+            "--rebuild-index",
+            action="store_true",
+            help="Rebuild the search index even if one for this corpus exists.",
+        )
+        parser.add_argument(
+            "--serve",
+            action="store_true",
+            help="Serve the corpus (synthetic letters shown) with gunicorn instead of timing.",
+        )
+        parser.add_argument("--port", type=int, default=8000, help="With --serve.")
         parser.add_argument("--seed", type=int, default=20250101)
         parser.add_argument(INSIDE_FLAG, action="store_true", help="(internal)")
 
@@ -195,7 +216,7 @@ class Command(BaseCommand):
     # ---- the parent: pick the bench database, run the benchmark there ------------------
 
     def _relaunch(self, options) -> None:
-        name = bench_database_name(options["bench_database"])
+        name = bench_database_name(options["bench_database"], options["letters"])
         if not name.endswith(BENCH_SUFFIX) or not re.fullmatch(r"\w+", name):
             raise CommandError(f"The benchmark database name must end in {BENCH_SUFFIX}: {name}")
         env = dict(os.environ)
@@ -207,6 +228,10 @@ class Command(BaseCommand):
             _create_database(os.environ["DATABASE_URL"], name)
         else:
             env["EMBEDDED_DATABASE"] = name  # the embedded backend creates it on connection
+        # The benchmark corpus has its own search index (never the archive's), written only
+        # by the benchmark itself.
+        env["SEARCH_INDEX_DIR"] = str(bench_index_dir(name))
+        env["SEARCH_FOLLOW_SECONDS"] = "0"
         argv = [
             sys.executable,
             str(Path(settings.BASE_DIR) / "manage.py"),
@@ -218,7 +243,10 @@ class Command(BaseCommand):
             f"--import-rounds={options['import_rounds']}",
             f"--seed={options['seed']}",
         ]
+        argv += ["--rebuild-index"] * options["rebuild_index"]
+        argv += ["--serve", f"--port={options['port']}"] * options["serve"]
         argv += ["--regenerate"] * options["regenerate"] + ["--explain"] * options["explain"]
+        argv += ["--generate-only"] * options["generate_only"]
         self.stdout.write(f"Benchmark database: {name}")
         with subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
             argv, env=env, stdout=subprocess.PIPE, text=True, bufsize=1
@@ -242,6 +270,11 @@ class Command(BaseCommand):
         wanted = options["letters"]
         call_command("migrate", verbosity=0, interactive=False)
         corpus = self._corpus(wanted, options["regenerate"], options["seed"])
+        if options["generate_only"]:
+            return
+        index = self._index(options["rebuild_index"] or options["regenerate"])
+        if options["serve"]:
+            return self._serve(options["port"])
         # WhiteNoise warns once about the missing staticfiles/ (collectstatic is not needed).
         warnings.filterwarnings("ignore", message="No directory at")
         observer = SqlObserver()
@@ -271,8 +304,9 @@ class Command(BaseCommand):
             )
             if options["explain"]:
                 self._explain_slowest(client, observer, search)
+            exact = self._check_exact(plan)
         imported = self._measure_import(options["import_rounds"])
-        self._report(corpus, search, lists, details, imported)
+        self._report(corpus, search, lists, details, imported, index, exact)
 
     def _corpus(self, wanted: int, regenerate: bool, seed: int) -> int:
         from archive import synthetic
@@ -289,11 +323,79 @@ class Command(BaseCommand):
         copy = ", ".join(f"{k} {v:.1f}" for k, v in report.copy_seconds.items())
         self.stdout.write(
             f"Generated {report.letters} letters in {report.seconds:.1f} s "
-            f"(Python rows {report.python_seconds:.1f} s; COPY seconds by table: {copy}; "
-            f"generated search vectors: {report.tsvector_ms_per_1000:.0f} ms per 1000 letters, "
-            f"≈ {report.tsvector_ms_per_1000 * report.letters / 1e6:.0f} s of the COPY)"
+            f"(Python rows {report.python_seconds:.1f} s; COPY seconds by table: {copy})"
         )
         return report.letters
+
+    def _serve(self, port: int) -> None:
+        """Replace this process by gunicorn on the benchmark database, showing its synthetic
+        letters (their titles and bodies say they are synthetic)."""
+        self.stdout.write(f"Serving the benchmark corpus on http://127.0.0.1:{port}/")
+        self.stdout.flush()
+        os.environ["ARCHIVE_SHOW_SYNTHETIC"] = "1"
+        os.environ["SEARCH_FOLLOW_SECONDS"] = "1"
+        argv = [sys.executable, "-m", "gunicorn", "archive.wsgi", "--bind", f"127.0.0.1:{port}"]
+        argv += ["--workers", "2", "--access-logfile", "-"]
+        os.execv(sys.executable, argv)  # noqa: S606 - our own interpreter and gunicorn
+
+    def _index(self, rebuild: bool) -> dict:
+        """The corpus's search index: built from the tables (timed) unless a current one
+        exists; then brought up to date with the change log."""
+        from archive.search import indexer
+
+        if rebuild:
+            indexer.rebuild(reason="benchmark (--rebuild-index)")
+        result = indexer.update()
+        state = result.state or indexer.read_state(indexer.current_dir())
+        status = indexer.status()
+        self.stdout.write(
+            f"Search index: {status.documents} letters, {status.size_bytes / 1e6:.0f} MB, "
+            f"built in {state.build_seconds:.1f} s ({status.directory})"
+        )
+        return {"build_s": state.build_seconds, "mb": status.size_bytes / 1e6}
+
+    def _check_exact(self, plan) -> list[str]:
+        """Exactness on the benchmark corpus, as a reader can check it through the API:
+        every query's matches, listed whole, are `total` distinct letters; facet counts sum
+        to the total (years, types) and equal the total of their filter (the top agenda
+        items and states); filter-only totals equal PostgreSQL's counts. Returns what failed
+        (empty: exact=1)."""
+        from archive.models import LetterAgendaItem
+        from archive.search import matching_letter_ids, search_letters
+
+        problems = []
+        for cases in plan.values():
+            for params in cases:
+                filters = {k: v for k, v in params.items() if k != "q"}
+                page = search_letters(params["q"], filters)
+                ids = matching_letter_ids(params["q"], filters)
+                if len(ids) != page.total or len(set(ids)) != len(ids):
+                    problems.append(f"{params}: total {page.total}, listed {len(ids)}")
+                facets = {f.param: f for f in page.facets}
+                for name in ("year", "type"):
+                    counted = sum(v.count for v in facets[name].values)
+                    if counted != page.total:
+                        problems.append(f"{params}: {name} facet sums to {counted}")
+                for name in ("agenda", "state"):
+                    for value in facets[name].values[:2]:
+                        narrowed = search_letters(
+                            params["q"], {**filters, name: value.value}, facets=False
+                        )
+                        if narrowed.total != value.count:
+                            problems.append(
+                                f"{params}: {name}={value.value} facet {value.count}, "
+                                f"filtered total {narrowed.total}"
+                            )
+        item = _busiest_agenda_item(75)
+        if item:
+            filters = {"agenda": f"{item.ga_session}-{item.number}{item.sub_item}"}
+            engine = search_letters("", filters, facets=False).total
+            database = LetterAgendaItem.objects.filter(agenda_item=item).count()
+            if engine != database:
+                problems.append(f"{filters}: engine {engine}, PostgreSQL {database}")
+        for problem in problems:
+            self.stdout.write(f"  NOT EXACT {problem}")
+        return problems
 
     def _measure_search(self, client, observer, plan, runs) -> dict[str, Measure]:
         try:
@@ -416,7 +518,7 @@ class Command(BaseCommand):
             "all_synthetic": flagged == created,
         }
 
-    def _report(self, corpus, search, lists, details, imported) -> None:
+    def _report(self, corpus, search, lists, details, imported, index, exact) -> None:
         out = self.stdout.write
         out("")
         out(
@@ -459,7 +561,9 @@ class Command(BaseCommand):
             f"search_p95_ms={_fmt(percentile(all_search.requests, 0.95))} "
             f"list_p95_ms={_fmt(percentile(lists.requests, 0.95))} "
             f"detail_p95_ms={_fmt(percentile(details.requests, 0.95))} "
-            f"sql_search_p95_ms={_fmt(percentile(all_search.sql, 0.95))}"
+            f"sql_search_p95_ms={_fmt(percentile(all_search.sql, 0.95))} "
+            f"index_build_s={index['build_s']:.1f} index_mb={index['mb']:.0f} "
+            f"exact={0 if exact else 1}"
         )
         if imported:
             out(
@@ -470,6 +574,8 @@ class Command(BaseCommand):
             line += f" import_letters_per_s={imported['per_second']:.1f}"
         out(line)
         failures = sum(len(m.failures) for m in [all_search, lists, details])
+        if exact:
+            raise CommandError(f"{len(exact)} exactness checks failed; see NOT EXACT above.")
         if failures:
             # Figures from error pages mean nothing: fail loudly rather than report them.
             raise CommandError(f"{failures} benchmark requests failed; see FAILED above.")
@@ -501,6 +607,11 @@ def _progress(done: int, total: int) -> None:
     filled = width * done // total
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
     sys.stderr.flush()
+
+
+def bench_index_dir(database: str) -> Path:
+    """The benchmark corpus's search index folder (git-ignored: .search-index-*)."""
+    return Path(settings.BASE_DIR) / f".search-index-{database}"
 
 
 def _create_database(url: str, name: str) -> None:

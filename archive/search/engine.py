@@ -1,0 +1,620 @@
+"""`search_letters`: one results page from the index, letters and snippets from PostgreSQL.
+
+A page is two index calls and a handful of small SQL look-ups, whatever the archive's size:
+
+1. the filter form is validated (archive.filters; it checks agenda items and states exist);
+2. `searcher.search`: the top `per_page` letters in the order asked (BM25, or a precomputed
+   key for dates and symbols) and the exact number of matches;
+3. `searcher.aggregate`: exact counts of agenda items, states, years, languages and types
+   over every match (terms aggregations over fast fields, no cap);
+4. the letters of the page from PostgreSQL (3 queries), the labels of the facet values
+   (2), and the annexes of hits whose words are only in an annex (1);
+5. snippets: Tantivy's SnippetGenerator over the texts just read (nothing stored twice).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import tantivy
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from archive.filters import LetterFilter, agenda_param
+from archive.models import LANGUAGES, AgendaItem, Annex, Letter, LetterText, MemberState, Topic
+from archive.search import indexer
+from archive.search.query import Filters, combined, text_query
+from archive.search.schema import index_language, schema, text_field
+
+PER_PAGE = 20
+# Values shown per facet (the most frequent; counts are over every match whatever is shown):
+# rendering 300 agenda items and 193 states took ~25 ms of the page, 100 of each ~11 ms.
+FACET_VALUES_SHOWN = 100
+# Every value of a facet is counted in every segment, so the counts and the top values are
+# exact (a terms aggregation with a smaller per-segment size is approximate).
+FACET_BUCKETS = 100_000
+SNIPPET_CHARS = 300
+PLAIN_EXCERPT_WORDS = 40
+SORT_FIELDS = {
+    "newest": ("newest_key", tantivy.Order.Desc),
+    "oldest": ("oldest_key", tantivy.Order.Asc),
+    "symbol": ("symbol_key", tantivy.Order.Asc),
+}
+SORTS = ("relevance", *SORT_FIELDS)
+
+
+class InvalidSearch(ValueError):
+    """The filters given to `search_letters` do not validate; `errors` is the form's."""
+
+    def __init__(self, errors):
+        super().__init__(errors.as_text() if hasattr(errors, "as_text") else str(errors))
+        self.errors = errors
+
+
+class SearchUnavailable(RuntimeError):
+    """The index is being built; the page says so (status 503) instead of failing."""
+
+
+# Kept for callers that catch it: the engine has no statement timeout to hit.
+SearchTooBroad = SearchUnavailable
+
+
+@dataclass(frozen=True)
+class AnnexRef:
+    order: int
+    title: str
+
+    @property
+    def anchor(self) -> str:
+        return f"annex-{self.order}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    letter: Letter
+    text_id: int | None
+    language: str
+    title: str
+    rank: float
+    snippet: str = ""  # safe HTML: escaped text with <mark> around the hits
+    annex: AnnexRef | None = None
+
+    @property
+    def url(self) -> str:
+        url = self.letter.get_absolute_url()
+        if self.language and self.language != "en" and len(self.letter.texts.all()) > 1:
+            url += f"?lang={self.language}"
+        return url + (f"#{self.annex.anchor}" if self.annex else "")
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str
+    label: str
+    values: list[FacetValue]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results: `total` and the facet counts cover every match.
+
+    `total_is_exact` and `counted` stay for pages built elsewhere (archive.listing estimates
+    very long filtered lists); a search page is always exact."""
+
+    query: str
+    sort: str
+    page: int
+    per_page: int
+    hits: list[Hit]
+    total: int
+    total_is_exact: bool = True
+    counted: int = 0
+    facets: list[Facet] = field(default_factory=list)
+
+    @property
+    def num_pages(self) -> int:
+        reachable = self.total if self.total_is_exact else max(self.total, self.counted)
+        return max(1, math.ceil(reachable / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages and len(self.hits) == self.per_page
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.hits else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.hits)
+
+
+def visible_letters() -> QuerySet:
+    """Letters the site shows: the real ones; synthetic ones too when the benchmark database
+    sets ``ARCHIVE_SHOW_SYNTHETIC = True`` (override_settings) to measure the pages."""
+    if getattr(settings, "ARCHIVE_SHOW_SYNTHETIC", False):
+        return Letter.objects.all()
+    return Letter.objects.public()
+
+
+def build_filterset(filters: Mapping | LetterFilter | None) -> LetterFilter:
+    """A validated LetterFilter; raises InvalidSearch when a value is wrong."""
+    if isinstance(filters, LetterFilter):
+        filterset = filters
+    else:
+        filterset = LetterFilter(_as_querydict(filters or {}), queryset=visible_letters())
+    if not filterset.is_valid():
+        raise InvalidSearch(filterset.errors)
+    return filterset
+
+
+# --- the searcher ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Reader:
+    directory: str = ""
+    state_mtime: int = 0
+    index: tantivy.Index | None = None
+
+
+_reader = _Reader()
+# Threaded gunicorn workers: one thread at a time opens or reloads the process's index.
+_reader_lock = threading.Lock()
+
+
+def searcher() -> tantivy.Searcher:
+    """This process's view of the current index, reloaded when a writer has committed
+    (state.json changes after every commit) or switched generation (after a rebuild)."""
+    indexer.start_follower()
+    if getattr(settings, "SEARCH_READ_YOUR_WRITES", False):
+        # Apply what this process (or anyone) has just written: the tests' mode.
+        indexer.update()
+    directory = indexer.current_dir()
+    try:
+        mtime = os.stat(directory / indexer.STATE_FILE).st_mtime_ns if directory else 0
+    except OSError:
+        mtime = 0
+    if not mtime:
+        _index_missing()
+        return searcher()
+    reason = ""
+    with _reader_lock:
+        if _reader.index is None or _reader.directory != str(directory):
+            try:
+                index = indexer.open_index(directory)
+            except (ValueError, OSError) as error:
+                index = None
+                reason = str(error)
+            if index is not None:
+                _reader.index, _reader.directory = index, str(directory)
+                _reader.state_mtime = mtime
+        elif mtime != _reader.state_mtime:
+            _reader.index.reload()
+            _reader.state_mtime = mtime
+        index = _reader.index if _reader.directory == str(directory) else None
+    if index is None:
+        _index_missing(reason)
+        return searcher()
+    return index.searcher()
+
+
+def _index_missing(reason: str = "") -> None:
+    """Build the index now when the archive is small enough to wait for it (a fresh
+    `make run`, the tests); else leave it to `manage.py search_index update` or the
+    follower, and tell the reader."""
+    from archive.models import Letter
+
+    limit = int(getattr(settings, "SEARCH_BUILD_ON_REQUEST_UP_TO", 20_000))
+    if Letter.objects.count() > limit:
+        indexer.start_follower()
+        raise SearchUnavailable(reason or "The search index is being built.")
+    indexer.update()
+    _reader.index = None
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def search_letters(
+    query: str = "",
+    filters: Mapping | LetterFilter | None = None,
+    *,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int | None = None,
+    facets: bool = True,
+) -> SearchPage:
+    """Search the archive: ranked hits with snippets, exact total and facet counts.
+
+    query:    web-search syntax (``mines``, ``"security council"``, ``mines OR landmines``,
+              ``mines -Armenia``); empty means "every letter the filters keep".
+    filters:  URL parameters as documented in archive.filters (``{"agenda": ["75-40"],
+              "state": "AZE", "date_after": "2021-01-01"}``; lists for repeated values), or a
+              bound LetterFilter. q, sort and page in it are ignored: pass them as arguments.
+    sort:     ``relevance`` (default with a query), ``newest`` (default without), ``oldest``,
+              ``symbol``; every order is over the whole match set.
+    page:     1-based; per_page hits per page (PER_PAGE, 20, by default).
+    facets:   False skips facet counting.
+
+    Raises InvalidSearch (with the form errors) when a filter value is invalid, and
+    SearchUnavailable while the index is being built. Synthetic letters are left out unless
+    settings.ARCHIVE_SHOW_SYNTHETIC is True.
+    """
+    filterset = build_filterset(filters)
+    query = (query or "").replace("\x00", "").strip()
+    sort = sort if sort in SORTS else None
+    sort = sort or ("relevance" if query else "newest")
+    if sort == "relevance" and not query:
+        sort = "newest"
+    page = max(1, int(page))
+    per_page = per_page or PER_PAGE
+    words = text_query(query) if query else None
+    if query and words is None:
+        sort = "newest" if sort == "relevance" else sort
+    engine_filters = resolve_filters(filterset)
+    matcher = combined(words, engine_filters)
+    if query and words is None:
+        matcher = tantivy.Query.empty_query()  # only punctuation: nothing to find
+    found = searcher()
+    offset = (page - 1) * per_page
+    if sort == "relevance":
+        total, ranked = _ranked(found, matcher, offset, per_page)
+        letter_ids = [letter_id for _, letter_id in ranked]
+        ranks = [score for score, _ in ranked]
+    else:
+        field_name, order = SORT_FIELDS[sort]
+        result = found.search(
+            matcher, per_page, count=True, offset=offset, order_by_field=field_name, order=order
+        )
+        total = result.count
+        addresses = [address for _, address in result.hits]
+        letter_ids = [int(v) for v in found.fast_field_values("letter_id", addresses)]
+        ranks = [0.0] * len(letter_ids)
+    hits = _hydrate(found, matcher if words is not None else None, letter_ids, ranks)
+    return SearchPage(
+        query=query,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        hits=hits,
+        total=total,
+        total_is_exact=True,
+        counted=total,
+        facets=_facets(found, matcher, filterset) if facets else [],
+    )
+
+
+def _ranked(found, matcher, offset: int, limit: int) -> tuple[int, list[tuple[float, int]]]:
+    """The total, and hits `offset` to `offset + limit` by BM25 score, equal scores by letter
+    id: the same order in every index copy, whatever the order of its segments. Fetches one
+    hit more than shown; only when that one ties with the last shown are more fetched, until
+    the tied scores end."""
+    wanted = offset + limit
+    fetch = wanted + 1
+    while True:
+        result = found.search(matcher, fetch, count=True)
+        hits = result.hits
+        if len(hits) <= wanted or hits[wanted][0] < hits[wanted - 1][0] or len(hits) < fetch:
+            break
+        fetch *= 2
+    ids = found.fast_field_values("letter_id", [address for _, address in hits])
+    ordered = sorted(
+        ((float(score), int(letter_id)) for (score, _), letter_id in zip(hits, ids, strict=True)),
+        key=lambda hit: (-hit[0], hit[1]),
+    )
+    return result.count, ordered[offset:wanted]
+
+
+def matching_letter_ids(query: str, filters: Mapping | LetterFilter | None) -> list[int]:
+    """Every letter the search matches, oldest first (the exports' order): the same matcher
+    as the page, so an export holds exactly the letters the page counts."""
+    filterset = build_filterset(filters)
+    query = (query or "").replace("\x00", "").strip()
+    words = text_query(query) if query else None
+    if query and words is None:
+        return []
+    matcher = combined(words, resolve_filters(filterset))
+    found = searcher()
+    total = found.search(matcher, 1, count=True).count  # a limit of 0 panics
+    if not total:
+        return []
+    result = found.search(
+        matcher, total, count=False, order_by_field="oldest_key", order=tantivy.Order.Asc
+    )
+    return [int(v) for v in found.fast_field_values("letter_id", [a for _, a in result.hits])]
+
+
+def resolve_filters(filterset: LetterFilter) -> Filters:
+    """The form's values as the index holds them (agenda items, topics, states by id)."""
+    cleaned = filterset.form.cleaned_data
+    resolved = Filters(include_synthetic=bool(getattr(settings, "ARCHIVE_SHOW_SYNTHETIC", False)))
+    if cleaned.get("agenda"):
+        resolved.agenda_ids = list(getattr(filterset.form, "agenda_ids", []))
+    if cleaned.get("topic"):
+        topic_items = list(
+            AgendaItem.objects.filter(topic__in=Topic.objects.filter(slug=cleaned["topic"]))
+            .values_list("pk", flat=True)
+            .order_by()
+        )
+        resolved.topic_agenda_ids = topic_items
+    if cleaned.get("state"):
+        resolved.state_ids = list(
+            MemberState.objects.filter(iso3__in=cleaned["state"]).values_list("pk", flat=True)
+        )
+    if cleaned.get("body"):
+        resolved.bodies = {"GA": ["GA", "GA_SC"], "SC": ["SC", "GA_SC"], "joint": ["GA_SC"]}[
+            cleaned["body"]
+        ]
+    resolved.session = cleaned.get("session") or None
+    resolved.sc_year = cleaned.get("sc_year") or None
+    resolved.languages = list(cleaned.get("language") or []) or None
+    resolved.doc_types = list(cleaned.get("type") or []) or None
+    resolved.years = list(cleaned.get("year") or []) or None
+    for name in ("date", "letter_date"):
+        value = cleaned.get(name)
+        if value is not None and (value.start is not None or value.stop is not None):
+            start = value.start.date() if hasattr(value.start, "date") else value.start
+            stop = value.stop.date() if hasattr(value.stop, "date") else value.stop
+            setattr(resolved, name, (start, stop))
+    resolved.claims = cleaned.get("claims") == "yes"
+    return resolved
+
+
+# --- hits and snippets ----------------------------------------------------------------------
+
+
+def _hydrate(
+    found: tantivy.Searcher, matcher: tantivy.Query | None, letter_ids: list[int], ranks
+) -> list[Hit]:
+    """The page's letters (3 queries) with a snippet from the language version holding the
+    words: its body, else its first annex that does (1 more query, only then)."""
+    texts = LetterText.objects.only("id", "letter", "language", "title", "body")
+    letters = (
+        Letter.objects.select_related("sender_state")
+        .prefetch_related("symbols", Prefetch("texts", queryset=texts))
+        .in_bulk(letter_ids)
+    )
+    snippets = _Snippets(found, matcher)
+    chosen: dict[int, tuple[LetterText | None, SafeString | None]] = {}
+    without_body_hit: list[LetterText] = []
+    for letter_id in letter_ids:
+        letter = letters.get(letter_id)
+        if letter is None:  # deleted since the index last heard of it
+            continue
+        versions = _preferred_order(letter)
+        pick = None
+        if matcher is not None:
+            for text in versions:
+                snippet = snippets.make(text.language, "body", text.body)
+                if snippet is not None:
+                    pick = (text, snippet)
+                    break
+        if pick is None:
+            pick = (versions[0] if versions else None, None)
+            if matcher is not None:
+                without_body_hit.extend(versions)
+        chosen[letter_id] = pick
+    annex_hits = _annex_snippets(snippets, without_body_hit)
+    hits = []
+    for letter_id, rank in zip(letter_ids, ranks, strict=True):
+        if letter_id not in chosen:
+            continue
+        text, snippet = chosen[letter_id]
+        annex = None
+        if snippet is None:
+            for candidate in _preferred_order(letters[letter_id]):
+                if candidate.pk in annex_hits:
+                    text = candidate
+                    snippet, annex = annex_hits[candidate.pk]
+                    break
+        hits.append(
+            Hit(
+                letter=letters[letter_id],
+                text_id=text.pk if text else None,
+                language=text.language if text else "",
+                title=text.title if text else "",
+                rank=rank,
+                snippet=snippet if snippet is not None else _plain_excerpt(text),
+                annex=annex,
+            )
+        )
+    return hits
+
+
+def _preferred_order(letter: Letter) -> list[LetterText]:
+    """The letter's versions: English first, then the original, then the others."""
+    order = {"en": 0, letter.original_language: 1}
+    return sorted(letter.texts.all(), key=lambda t: (order.get(t.language, 2), t.language))
+
+
+def _annex_snippets(snippets, texts: list[LetterText]) -> dict[int, tuple[SafeString, AnnexRef]]:
+    if not texts:
+        return {}
+    found: dict[int, tuple[SafeString, AnnexRef]] = {}
+    language_of = {t.pk: t.language for t in texts}
+    annexes = Annex.objects.filter(letter_text_id__in=list(language_of)).order_by(
+        "letter_text_id", "order"
+    )
+    for annex in annexes.only("id", "letter_text_id", "order", "title", "text"):
+        if annex.letter_text_id in found:
+            continue
+        snippet = snippets.make(language_of[annex.letter_text_id], "annex", annex.text)
+        if snippet is not None:
+            found[annex.letter_text_id] = (snippet, AnnexRef(annex.order, annex.title))
+    return found
+
+
+class _Snippets:
+    """One SnippetGenerator per field used on the page, made on first need."""
+
+    def __init__(self, found: tantivy.Searcher, matcher: tantivy.Query | None):
+        self.found = found
+        self.matcher = matcher
+        self.generators: dict[str, tantivy.SnippetGenerator] = {}
+
+    def make(self, language: str, part: str, text: str) -> SafeString | None:
+        """The highlighted fragment of `text`, or None when no word of the query is in it."""
+        if self.matcher is None or not text:
+            return None
+        name = text_field(part, index_language(language))
+        generator = self.generators.get(name)
+        if generator is None:
+            generator = tantivy.SnippetGenerator.create(self.found, self.matcher, schema(), name)
+            generator.set_max_num_chars(SNIPPET_CHARS)
+            self.generators[name] = generator
+        document = tantivy.Document()
+        document.add_text(name, text)
+        snippet = generator.snippet_from_doc(document)
+        ranges = snippet.highlighted()
+        if not ranges:
+            return None
+        return _marked(snippet.fragment(), [(r.start, r.end) for r in ranges])
+
+
+def _marked(fragment: str, ranges: list[tuple[int, int]]) -> SafeString:
+    """Escape the letter's text and put <mark> around the hits (ranges are UTF-8 offsets)."""
+    data = fragment.encode()
+    parts, position = [], 0
+    for start, end in sorted(ranges):
+        if start < position:
+            continue
+        parts.append(str(escape(data[position:start].decode(errors="replace"))))
+        parts.append(f"<mark>{escape(data[start:end].decode(errors='replace'))}</mark>")
+        position = end
+    parts.append(str(escape(data[position:].decode(errors="replace"))))
+    text = "".join(parts).strip()
+    return mark_safe(f"… {text} …" if text else "")  # noqa: S308 - escaped above
+
+
+def _plain_excerpt(text: LetterText | None) -> SafeString:
+    if text is None:
+        return mark_safe("")
+    words = (text.body or "")[:2000].split()
+    excerpt = " ".join(words[:PLAIN_EXCERPT_WORDS])
+    return escape(excerpt + (" …" if len(words) > PLAIN_EXCERPT_WORDS else ""))
+
+
+# --- facets ---------------------------------------------------------------------------------
+
+
+def _terms(field_name: str) -> dict:
+    return {"terms": {"field": field_name, "size": FACET_BUCKETS, "segment_size": FACET_BUCKETS}}
+
+
+def _facets(found: tantivy.Searcher, matcher: tantivy.Query, filterset) -> list[Facet]:
+    """Exact counts of letters per value over every match (one aggregation call)."""
+    counted = found.aggregate(
+        matcher,
+        {
+            "agenda": _terms("agenda"),
+            "state": _terms("state"),
+            "year": _terms("year"),
+            "language": _terms("languages"),
+            "type": _terms("doc_type"),
+        },
+    )
+
+    def buckets(name: str) -> dict:
+        return {
+            int(b["key"]) if isinstance(b["key"], float) else b["key"]: b["doc_count"]
+            for b in counted.get(name, {}).get("buckets", [])
+        }
+
+    cleaned = filterset.form.cleaned_data
+    agenda_counts = buckets("agenda")
+    items = AgendaItem.objects.in_bulk([int(k) for k in agenda_counts])
+    ordered_items = sorted(
+        (i for i in items.values()),
+        key=lambda i: (-agenda_counts[i.pk], -i.ga_session, i.number, i.sub_item),
+    )[:FACET_VALUES_SHOWN]
+    selected_agenda = {f"{s}-{n}{x}" for s, n, x in cleaned.get("agenda") or []}
+    agenda = []
+    for item in ordered_items:
+        value = agenda_param(item)
+        label = _("Item %(number)s, session %(session)s") % {
+            "number": f"{item.number}{item.sub_item}",
+            "session": item.ga_session,
+        }
+        title = item.title()
+        if title:
+            label = _("%(label)s: %(value)s") % {"label": label, "value": title}
+        agenda.append(FacetValue(value, label, agenda_counts[item.pk], value in selected_agenda))
+
+    state_counts = buckets("state")
+    states = MemberState.objects.only("id", "iso3", "short_en").in_bulk(
+        [int(k) for k in state_counts]
+    )
+    selected_states = set(cleaned.get("state") or [])
+    state_values = [
+        FacetValue(s.iso3, s.short_en, state_counts[s.pk], s.iso3 in selected_states)
+        for s in sorted(states.values(), key=lambda s: (-state_counts[s.pk], s.short_en))
+    ][:FACET_VALUES_SHOWN]
+
+    def simple(param: str, label: str, counts: dict, name, order) -> Facet:
+        selected = {str(v) for v in cleaned.get(param) or []}
+        values = [
+            FacetValue(str(key), str(name(key)), count, str(key) in selected)
+            for key, count in sorted(counts.items(), key=order)
+        ]
+        return Facet(param, label, values)
+
+    language_names = dict(LANGUAGES)
+    type_names = dict(Letter.DocType.choices)
+    return [
+        Facet("agenda", _("Agenda item"), agenda),
+        Facet("state", _("Sender state"), state_values),
+        simple("year", _("Year"), buckets("year"), lambda k: int(k), lambda kv: -int(kv[0])),
+        simple(
+            "language",
+            _("Language"),
+            buckets("language"),
+            lambda k: language_names.get(k, k),
+            lambda kv: (-kv[1], kv[0]),
+        ),
+        simple(
+            "type",
+            _("Document type"),
+            buckets("type"),
+            lambda k: type_names.get(k, k),
+            lambda kv: (-kv[1], kv[0]),
+        ),
+    ]
+
+
+def _as_querydict(filters: Mapping):
+    from django.http import QueryDict
+
+    if isinstance(filters, QueryDict):
+        return filters
+    data = QueryDict(mutable=True)
+    for key, value in filters.items():
+        if isinstance(value, list | tuple | set):
+            data.setlist(key, [_as_param(v) for v in value])
+        elif value is not None:
+            data[key] = _as_param(value)
+    return data
+
+
+def _as_param(value) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)

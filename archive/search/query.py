@@ -1,0 +1,211 @@
+"""Web-search syntax -> a Tantivy query, and the search page's filters -> Tantivy clauses.
+
+Syntax, as readers know it from web search engines:
+
+    mines explosion        both words (in any field, any language version)
+    "champs de mines"      the words side by side, in this order (positions are indexed)
+    mines OR landmines     either
+    mines -Armenia         leave out letters holding the word, in every language's form
+    -"security council"    leave out a phrase
+
+Each word is looked up in every language's fields in that language's form (its analyzer:
+`mines` is `mine` in English, `min` in French), in the symbols, and in the names of senders
+and signatories, where it may also differ by one letter (`Bairamov` finds Bayramov).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import tantivy
+
+from archive.search.schema import (
+    BOOSTS,
+    INDEX_LANGUAGES,
+    TEXT_PARTS,
+    analyzer,
+    as_datetime,
+    schema,
+    text_field,
+)
+
+Occur = tantivy.Occur
+Query = tantivy.Query
+
+# A word this long or longer may match a name one edit away (transliterations).
+FUZZY_NAME_MIN_LENGTH = 5
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    phrase: bool = False
+    negated: bool = False
+
+
+def parse(query: str) -> list[list[Term]]:
+    """Groups of alternatives, all groups required: `a b OR c -d` -> [[a], [b, c], [-d]]."""
+    groups: list[list[Term]] = []
+    join_next = False
+    for match in _TOKEN.finditer(query):
+        negated, phrase, word = match.group(1), match.group(2), match.group(3)
+        if word is not None:
+            if word == "OR":
+                join_next = bool(groups)
+                continue
+            negated = word.startswith("-") and len(word) > 1
+            term = Term(word[1:] if negated else word, negated=negated)
+        else:
+            term = Term(phrase, phrase=True, negated=bool(negated))
+        if not term.text.strip():
+            continue
+        if join_next and not term.negated and not any(t.negated for t in groups[-1]):
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        join_next = False
+    return groups
+
+
+def _boosted(query: Query, boost: float) -> Query:
+    return query if boost == 1.0 else Query.boost_query(query, boost)
+
+
+def _tokens_query(field: str, tokens: list[str], boost: float) -> Query:
+    if len(tokens) == 1:
+        return _boosted(Query.term_query(schema(), field, tokens[0], index_option="freq"), boost)
+    return _boosted(Query.phrase_query(schema(), field, tokens), boost)
+
+
+def term_query(term: Term) -> Query | None:
+    """Where one word or phrase may be: every language's fields, symbols, names."""
+    alternatives: list[Query] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+
+    def add(field: str, tokens: list[str], boost: float) -> None:
+        if tokens and (field, tuple(tokens)) not in seen:
+            seen.add((field, tuple(tokens)))
+            alternatives.append(_tokens_query(field, tokens, boost))
+
+    for language in INDEX_LANGUAGES:
+        tokens = analyzer(language).analyze(term.text)
+        for part in TEXT_PARTS:
+            add(text_field(part, language), tokens, BOOSTS[part])
+    plain = analyzer("plain").analyze(term.text)
+    add("symbols", plain, BOOSTS["symbols"])
+    add("names", plain, BOOSTS["names"])
+    one_word = not term.phrase and not term.negated and len(plain) == 1
+    if one_word and len(plain[0]) >= FUZZY_NAME_MIN_LENGTH and not plain[0].isdigit():
+        alternatives.append(
+            Query.fuzzy_term_query(schema(), "names", plain[0], distance=1, prefix=False)
+        )
+    if not alternatives:
+        return None
+    return Query.boolean_query([(Occur.Should, q) for q in alternatives])
+
+
+def text_query(query: str) -> Query | None:
+    """The query for the words typed; None when nothing searchable is left (punctuation)."""
+    clauses: list[tuple[Occur, Query]] = []
+    for group in parse(query):
+        queries = [(t, term_query(t)) for t in group]
+        queries = [(t, q) for t, q in queries if q is not None]
+        if not queries:
+            continue
+        if queries[0][0].negated:
+            clauses.append((Occur.MustNot, queries[0][1]))
+        elif len(queries) == 1:
+            clauses.append((Occur.Must, queries[0][1]))
+        else:
+            clauses.append(
+                (Occur.Must, Query.boolean_query([(Occur.Should, q) for _, q in queries]))
+            )
+    if not any(occur == Occur.Must for occur, _ in clauses):
+        if not clauses:
+            return None
+        # Only exclusions: every letter but those.
+        clauses.append((Occur.Must, Query.all_query()))
+    return Query.boolean_query(clauses)
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+def _set(field: str, values) -> Query:
+    return Query.term_set_query(schema(), field, list(values))
+
+
+def _date_range(field: str, start: dt.date | None, stop: dt.date | None) -> Query:
+    return Query.range_query(
+        schema(),
+        field,
+        tantivy.FieldType.Date,
+        as_datetime(start) if start else tantivy.MIN_DATETIME,
+        as_datetime(stop) if stop else tantivy.MAX_DATETIME,
+    )
+
+
+@dataclass
+class Filters:
+    """The filter form's cleaned values, resolved to what the index holds (ids)."""
+
+    agenda_ids: list[int] | None = None  # None: no agenda filter; []: matches nothing
+    topic_agenda_ids: list[int] | None = None  # the agenda items of the topic asked for
+    state_ids: list[int] | None = None
+    bodies: list[str] | None = None
+    session: int | None = None
+    sc_year: int | None = None
+    languages: list[str] | None = None
+    doc_types: list[str] | None = None
+    years: list[int] | None = None
+    date: tuple[dt.date | None, dt.date | None] | None = None
+    letter_date: tuple[dt.date | None, dt.date | None] | None = None
+    claims: bool = False
+    include_synthetic: bool = False
+
+    def clauses(self) -> list[tuple[Occur, Query]]:
+        """Filter clauses: they decide which letters match, never how they rank."""
+        filters: list[Query] = []
+        exclusions: list[Query] = []
+        if self.agenda_ids is not None:
+            filters.append(_set("agenda", self.agenda_ids))
+        if self.topic_agenda_ids is not None:
+            filters.append(_set("agenda", self.topic_agenda_ids))
+        if self.state_ids is not None:
+            filters.append(_set("state", self.state_ids))
+        if self.bodies:
+            filters.append(_set("bodies", self.bodies))
+        if self.session:
+            filters.append(_set("session", [self.session]))
+        if self.sc_year:
+            filters.append(_set("sc_year", [self.sc_year]))
+        if self.languages:
+            filters.append(_set("languages", self.languages))
+        if self.doc_types:
+            filters.append(_set("doc_type", self.doc_types))
+        if self.years:
+            filters.append(_set("year", self.years))
+        if self.date:
+            filters.append(_date_range("date", *self.date))
+        if self.letter_date:
+            filters.append(_date_range("letter_date", *self.letter_date))
+        if self.claims:
+            filters.append(_set("claims", [1]))
+        if not self.include_synthetic:
+            exclusions.append(_set("synthetic", [1]))
+        return [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters] + [
+            (Occur.MustNot, q) for q in exclusions
+        ]
+
+
+def combined(text: Query | None, filters: Filters) -> Query:
+    """The words (scored) and the filters (not scored) in one query."""
+    clauses = filters.clauses()
+    if text is None:
+        clauses.append((Occur.Must, Query.all_query()))
+    else:
+        clauses.append((Occur.Must, text))
+    return Query.boolean_query(clauses)
