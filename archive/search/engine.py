@@ -306,24 +306,19 @@ def search_letters(
 
 
 def _ranked(found, matcher, offset: int, limit: int) -> tuple[int, list[tuple[float, int]]]:
-    """The total, and hits `offset` to `offset + limit` by BM25 score, equal scores by letter
-    id: the same order in every index copy, whatever the order of its segments. Fetches one
-    hit more than shown; only when that one ties with the last shown are more fetched, until
-    the tied scores end."""
-    wanted = offset + limit
-    fetch = wanted + 1
-    while True:
-        result = found.search(matcher, fetch, count=True)
-        hits = result.hits
-        if len(hits) <= wanted or hits[wanted][0] < hits[wanted - 1][0] or len(hits) < fetch:
-            break
-        fetch *= 2
-    ids = found.fast_field_values("letter_id", [address for _, address in hits])
+    """The total, and hits `offset` to `offset + limit` by BM25 score (Tantivy's top-k with
+    block-max pruning; letters of equal score keep the index's order, shown by id within
+    the page)."""
+    result = found.search(matcher, limit, count=True, offset=offset)
+    ids = found.fast_field_values("letter_id", [address for _, address in result.hits])
     ordered = sorted(
-        ((float(score), int(letter_id)) for (score, _), letter_id in zip(hits, ids, strict=True)),
+        (
+            (float(score), int(letter_id))
+            for (score, _), letter_id in zip(result.hits, ids, strict=True)
+        ),
         key=lambda hit: (-hit[0], hit[1]),
     )
-    return result.count, ordered[offset:wanted]
+    return result.count, ordered
 
 
 def matching_letter_ids(query: str, filters: Mapping | LetterFilter | None) -> list[int]:
@@ -543,7 +538,11 @@ def _facets(found: tantivy.Searcher, matcher: tantivy.Query, filterset) -> list[
 
     cleaned = filterset.form.cleaned_data
     agenda_counts = buckets("agenda")
-    items = AgendaItem.objects.in_bulk([int(k) for k in agenda_counts])
+    # Only the items that can be shown are read: every item counted at least as often as
+    # the FACET_VALUES_SHOWN-th most frequent (ties at the edge are ordered below).
+    counts = sorted(agenda_counts.values(), reverse=True)
+    least = counts[FACET_VALUES_SHOWN - 1] if len(counts) >= FACET_VALUES_SHOWN else 0
+    items = AgendaItem.objects.in_bulk([int(k) for k, n in agenda_counts.items() if n >= least])
     ordered_items = sorted(
         (i for i in items.values()),
         key=lambda i: (-agenda_counts[i.pk], -i.ga_session, i.number, i.sub_item),

@@ -377,6 +377,8 @@ class Command(BaseCommand):
                     if counted != page.total:
                         problems.append(f"{params}: {name} facet sums to {counted}")
                 for name in ("agenda", "state"):
+                    if name in filters:
+                        continue  # repeated values mean "any of": no URL ANDs them
                     for value in facets[name].values[:2]:
                         narrowed = search_letters(
                             params["q"], {**filters, name: value.value}, facets=False
