@@ -196,7 +196,7 @@ def _letter_export_rows(request, letters):
         Prefetch("texts", queryset=LetterText.objects.only("id", "letter_id", "language", "title")),
         Prefetch("agenda_links", queryset=LetterAgendaItem.objects.select_related("agenda_item")),
     )
-    base = request.build_absolute_uri("/").rstrip("/")
+    base = _base(request)
     for letter in letters.order_by("distribution_date", "id").iterator(chunk_size=EXPORT_CHUNK):
         texts = {t.language: t.title for t in letter.texts.all()}
         yield {
@@ -275,7 +275,7 @@ def _claim_export_rows(request, letters):
         .prefetch_related("letter__symbols")
         .order_by("letter_id", "pk")
     )
-    base = request.build_absolute_uri("/").rstrip("/")
+    base = _base(request)
     for claim in claims.iterator(chunk_size=EXPORT_CHUNK):
         yield {
             "letter_id": claim.letter_id,
