@@ -36,6 +36,8 @@ from archive.search import (
 )
 
 EXPORT_CHUNK = 2000
+# Values per facet in /api/search/ (the most frequent); ?facet=state lists one facet whole.
+API_FACET_VALUES = 100
 # Spreadsheets run cells that start with these as formulas; such cells get a leading quote.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -52,6 +54,8 @@ def search_json(request):
             request.GET,
             sort=request.GET.get("sort") or None,
             page=page_number,
+            facet_values=API_FACET_VALUES,
+            expand_facet=request.GET.get("facet") or None,
         )
     except InvalidSearch as error:
         return _error(error.errors)
@@ -89,6 +93,9 @@ def search_json(request):
                 ]
                 for facet in page.facets
             },
+            # How many values each facet has among the matches (more than listed when the
+            # facet is not the one asked for whole with ?facet=).
+            "facet_values": {facet.param: facet.distinct for facet in page.facets},
         }
     )
 

@@ -14,6 +14,7 @@ A page is two index calls and a handful of small SQL look-ups, whatever the arch
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import threading
@@ -23,7 +24,8 @@ from datetime import date
 
 import tantivy
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -34,11 +36,10 @@ from archive.models import (
     AgendaItem,
     Annex,
     Letter,
-    LetterSymbol,
-    LetterText,
     MemberState,
     Topic,
 )
+from archive.replicas import reading_connection
 from archive.search import indexer
 from archive.search.query import Filters, combined, text_query
 from archive.search.schema import index_language, schema, text_field
@@ -91,7 +92,7 @@ class AnnexRef:
 
 @dataclass(frozen=True)
 class Hit:
-    letter: Letter
+    letter: HitLetter
     text_id: int | None
     language: str
     title: str
@@ -102,7 +103,7 @@ class Hit:
     @property
     def url(self) -> str:
         url = self.letter.get_absolute_url()
-        if self.language and self.language != "en" and len(self.letter.texts.all()) > 1:
+        if self.language and self.language != "en" and len(self.letter.versions) > 1:
             url += f"?lang={self.language}"
         return url + (f"#{self.annex.anchor}" if self.annex else "")
 
@@ -409,42 +410,111 @@ def resolve_filters(filterset: LetterFilter) -> Filters:
 # --- hits and snippets ----------------------------------------------------------------------
 
 
-# What a hit shows (pages and /api/search/): the other columns (readings, differences) are
-# not read.
-HIT_LETTER_FIELDS = (
-    "id",
-    "doc_type",
-    "bodies",
-    "ga_session",
-    "sc_year",
-    "distribution_date",
-    "letter_date",
-    "original_language",
-    "sender_state__id",
-    "sender_state__iso3",
-    "sender_state__short_en",
-    "sender_state__name_fr",
-    "sender_state_printed",
-    "is_synthetic",
-)
+@dataclass(frozen=True)
+class HitText:
+    """A language version of a hit's letter: what its snippet is made from."""
+
+    pk: int
+    language: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, eq=False)
+class HitLetter:
+    """A letter as a hit shows it (pages and /api/search/): the attributes of Letter the
+    results read, with the same meanings (Letter.__str__, get_absolute_url, symbol_list),
+    read with its symbols, sender and versions in one statement."""
+
+    pk: int
+    symbol_list: list[str]
+    doc_type: str
+    bodies: str
+    ga_session: int | None
+    sc_year: int | None
+    distribution_date: date | None
+    letter_date: date | None
+    original_language: str
+    sender_state_printed: str
+    is_synthetic: bool
+    sender_state: MemberState | None
+    versions: list[HitText]
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    # It stands for the Letter with its pk: equal to it (and to another HitLetter of it), so
+    # results compare with querysets and with each other.
+    def __eq__(self, other) -> bool:
+        if isinstance(other, HitLetter | Letter):
+            return self.pk == other.pk
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.pk)
+
+    @property
+    def symbol(self) -> str:
+        return "–".join(self.symbol_list)
+
+    def __str__(self) -> str:
+        return self.symbol or _("Letter %(id)s (symbol unknown)") % {"id": self.pk}
+
+    def get_absolute_url(self) -> str:
+        if self.symbol_list:
+            return reverse("letter_by_symbol", args=[self.symbol_list[0]])
+        return reverse("letter_by_id", args=[self.pk])
+
+    def get_doc_type_display(self) -> str:
+        return str(dict(Letter.DocType.choices).get(self.doc_type, self.doc_type))
+
+
+HIT_LETTERS_SQL = """
+SELECT l.id,
+    ARRAY(SELECT s.symbol FROM archive_lettersymbol s WHERE s.letter_id = l.id
+          ORDER BY s.position, s.id),
+    l.doc_type, l.bodies, l.ga_session, l.sc_year, l.distribution_date, l.letter_date,
+    l.original_language, l.sender_state_printed, l.is_synthetic,
+    m.id, m.iso3, m.short_en, m.name_fr,
+    (SELECT json_agg(json_build_object('pk', t.id, 'language', t.language, 'title', t.title,
+                                       'body', t.body))
+     FROM archive_lettertext t WHERE t.letter_id = l.id)
+FROM archive_letter l LEFT JOIN archive_memberstate m ON m.id = l.sender_state_id
+WHERE l.id = ANY(%s)
+"""
+STATE_FIELDS = ["id", "iso3", "short_en", "name_fr"]
+
+
+def _hit_letters(letter_ids: list[int]) -> dict[int, HitLetter]:
+    database = reading_connection()
+    with database.cursor() as cursor:
+        cursor.execute(HIT_LETTERS_SQL, [letter_ids])
+        rows = cursor.fetchall()
+    letters = {}
+    for row in rows:
+        state_values, texts = row[11:15], row[15]
+        if isinstance(texts, str):
+            texts = json.loads(texts)
+        state = (
+            MemberState.from_db(database.alias, STATE_FIELDS, state_values)
+            if state_values[0] is not None
+            else None
+        )
+        versions = [HitText(**text) for text in texts or []]
+        letters[row[0]] = HitLetter(*row[:11], sender_state=state, versions=versions)
+    return letters
 
 
 def _hydrate(
     found: tantivy.Searcher, matcher: tantivy.Query | None, letter_ids: list[int], ranks
 ) -> list[Hit]:
-    """The page's letters (3 queries) with a snippet from the language version holding the
+    """The page's letters (1 query) with a snippet from the language version holding the
     words: its body, else its first annex that does (1 more query, only then)."""
-    texts = LetterText.objects.only("id", "letter", "language", "title", "body")
-    symbols = LetterSymbol.objects.only("id", "letter", "symbol", "position")
-    letters = (
-        Letter.objects.select_related("sender_state")
-        .only(*HIT_LETTER_FIELDS)
-        .prefetch_related(Prefetch("symbols", queryset=symbols), Prefetch("texts", queryset=texts))
-        .in_bulk(letter_ids)
-    )
+    letters = _hit_letters(letter_ids)
     snippets = _Snippets(found, matcher)
-    chosen: dict[int, tuple[LetterText | None, SafeString | None]] = {}
-    without_body_hit: list[LetterText] = []
+    chosen: dict[int, tuple[HitText | None, SafeString | None]] = {}
+    without_body_hit: list[HitText] = []
     for letter_id in letter_ids:
         letter = letters.get(letter_id)
         if letter is None:  # deleted since the index last heard of it
@@ -489,13 +559,13 @@ def _hydrate(
     return hits
 
 
-def _preferred_order(letter: Letter) -> list[LetterText]:
+def _preferred_order(letter: HitLetter) -> list[HitText]:
     """The letter's versions: English first, then the original, then the others."""
     order = {"en": 0, letter.original_language: 1}
-    return sorted(letter.texts.all(), key=lambda t: (order.get(t.language, 2), t.language))
+    return sorted(letter.versions, key=lambda t: (order.get(t.language, 2), t.language))
 
 
-def _annex_snippets(snippets, texts: list[LetterText]) -> dict[int, tuple[SafeString, AnnexRef]]:
+def _annex_snippets(snippets, texts: list[HitText]) -> dict[int, tuple[SafeString, AnnexRef]]:
     if not texts:
         return {}
     found: dict[int, tuple[SafeString, AnnexRef]] = {}
@@ -554,7 +624,7 @@ def _marked(fragment: str, ranges: list[tuple[int, int]]) -> SafeString:
     return mark_safe(f"… {text} …" if text else "")  # noqa: S308 - escaped above
 
 
-def _plain_excerpt(text: LetterText | None) -> SafeString:
+def _plain_excerpt(text: HitText | None) -> SafeString:
     if text is None:
         return mark_safe("")
     words = (text.body or "")[:2000].split()
@@ -586,12 +656,10 @@ def _count_facets(found: tantivy.Searcher, matcher: tantivy.Query) -> dict:
 
 
 def _most_frequent(counts: dict, limit: int, selected: set) -> list:
-    """The keys worth reading: the `limit` most frequent (all those tied with the last, whose
-    order is settled by name once read) and the selected ones."""
-    if len(counts) <= limit:
-        return list(counts)
-    least = sorted(counts.values(), reverse=True)[limit - 1]
-    return [key for key, n in counts.items() if n >= least or key in selected]
+    """The keys worth reading: the `limit` most frequent (ties at the edge settled by key, so
+    a rare word whose every value counts 1 reads `limit` rows, not all) and the selected."""
+    ranked = sorted(counts, key=lambda key: (-counts[key], key))
+    return ranked[:limit] + [key for key in ranked[limit:] if key in selected]
 
 
 def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
