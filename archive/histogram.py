@@ -10,8 +10,8 @@ from datetime import date
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils.formats import date_format
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 HISTOGRAM_WIDTH = 720
 HISTOGRAM_HEIGHT = 160
@@ -62,21 +62,26 @@ class Histogram:
 
     # The bars and the table's rows are written here rather than in a template loop: a
     # search page draws one bar per year of its matches (80 and more), and the template
-    # engine took ~6 ms a page for them.
+    # engine took ~6 ms a page for them. Only the labels are text (escaped); the rest are
+    # numbers.
     @property
     def bars_svg(self) -> SafeString:
-        return format_html_join(
-            "",
-            '<rect x="{}" y="{}" width="{}" height="{}" class="bar"><title>{}: {}</title></rect>',
-            ((b.x, b.y, b.width, b.height, b.label, b.count) for b in self.bars),
+        return mark_safe(  # noqa: S308 - labels escaped, the rest numbers
+            "".join(
+                f'<rect x="{b.x}" y="{b.y}" width="{b.width}" height="{b.height}" class="bar">'
+                f"<title>{escape(b.label)}: {int(b.count)}</title></rect>"
+                for b in self.bars
+            )
         )
 
     @property
     def table_rows(self) -> SafeString:
-        return format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td></tr>",
-            ((b.label, b.count) for b in self.bars if b.count),
+        return mark_safe(  # noqa: S308 - labels escaped, the rest numbers
+            "".join(
+                f"<tr><td>{escape(b.label)}</td><td>{int(b.count)}</td></tr>"
+                for b in self.bars
+                if b.count
+            )
         )
 
 
