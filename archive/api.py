@@ -49,11 +49,17 @@ def search_json(request):
     except ValueError:
         return _error({"page": [gettext("Page must be a whole number.")]})
     try:
+        # Checked against the allowed sizes by the search's own form (10, 20, 50 or 100).
+        per_page = int(request.GET.get("per_page") or 0) or None
+    except ValueError:
+        return _error({"per_page": [gettext("Letters per page must be a whole number.")]})
+    try:
         page = search_letters(
             request.GET.get("q", ""),
             request.GET,
             sort=request.GET.get("sort") or None,
             page=page_number,
+            per_page=per_page,
             facet_values=API_FACET_VALUES,
             expand_facet=request.GET.get("facet") or None,
         )
@@ -70,6 +76,7 @@ def search_json(request):
             "total": page.total,
             "total_is_exact": page.total_is_exact,
             "page": page.page,
+            "per_page": page.per_page,
             "num_pages": page.num_pages,
             "results": [
                 {

@@ -1,14 +1,16 @@
 """`search_letters`: one results page from the index, letters and snippets from PostgreSQL.
 
-A page is two index calls and a handful of small SQL look-ups, whatever the archive's size:
+A page is two index calls and a few small SQL look-ups, whatever the archive's size:
 
 1. the filter form is validated (archive.filters; it checks agenda items and states exist);
-2. `searcher.search`: the top `per_page` letters in the order asked (BM25, or a precomputed
-   key for dates and symbols) and the exact number of matches;
-3. `searcher.aggregate`: exact counts of agenda items, states, years, languages and types
-   over every match (terms aggregations over fast fields, no cap);
-4. the letters of the page from PostgreSQL (3 queries), the labels of the facet values
-   (2), and the annexes of hits whose words are only in an annex (1);
+2. `searcher.aggregate`: the exact number of matches and exact counts of agenda items,
+   states, years, languages and types over every match (terms aggregations over fast
+   fields, no cap), in one pass;
+3. `searcher.search`: the top `per_page` letters in the order asked (BM25 with block-max
+   pruning, or a precomputed key for dates and symbols), not counting again;
+4. the letters of the page from PostgreSQL (1 statement), the labels of the facet values
+   shown (2: ten of each by default, one facet whole on request), and the annexes of hits
+   whose words are only in an annex (1);
 5. snippets: Tantivy's SnippetGenerator over the texts just read (nothing stored twice).
 """
 
@@ -316,7 +318,7 @@ def search_letters(
         addresses = [address for _, address in result.hits]
         letter_ids = [int(v) for v in found.fast_field_values("letter_id", addresses)]
         ranks = [0.0] * len(letter_ids)
-    total = int(counts["total"]["value"]) if counts is not None else counted
+    total = int(counts["total"].get("value") or 0) if counts is not None else counted
     hits = _hydrate(found, matcher if words is not None else None, letter_ids, ranks)
     limits = dict.fromkeys(FACETS, facet_values)
     if expand_facet in limits:
@@ -476,14 +478,15 @@ SELECT l.id,
           ORDER BY s.position, s.id),
     l.doc_type, l.bodies, l.ga_session, l.sc_year, l.distribution_date, l.letter_date,
     l.original_language, l.sender_state_printed, l.is_synthetic,
-    m.id, m.iso3, m.short_en, m.name_fr,
+    m.id, m.iso3, m.name_fr, m.short_en,
     (SELECT json_agg(json_build_object('pk', t.id, 'language', t.language, 'title', t.title,
                                        'body', t.body))
      FROM archive_lettertext t WHERE t.letter_id = l.id)
 FROM archive_letter l LEFT JOIN archive_memberstate m ON m.id = l.sender_state_id
 WHERE l.id = ANY(%s)
 """
-STATE_FIELDS = ["id", "iso3", "short_en", "name_fr"]
+# In the model's field order: Model.from_db gives the values to the fields in that order.
+STATE_FIELDS = ["id", "iso3", "name_fr", "short_en"]
 
 
 def _hit_letters(letter_ids: list[int]) -> dict[int, HitLetter]:
