@@ -138,6 +138,10 @@ def test_database_down_gives_a_503_with_a_message_and_the_site_recovers_by_itsel
         assert "The archive is temporarily unavailable" in body
         assert "database is not answering" in body
         assert headers["Retry-After"] == "30"
+        # A streamed export too: its first query runs before the response starts.
+        for export in ("/export/letters.csv", "/export/letters.jsonl", "/export/claims.csv"):
+            status, body, _ = _get(base + export)
+            assert (status, "database is not answering" in body) == (503, True), export
         status, body, _ = _get(base + "/healthz")
         assert status == 503
         health = json.loads(body)
