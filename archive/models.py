@@ -238,6 +238,9 @@ class Letter(models.Model):
                 F("id").desc(),
                 name="letter_session_newest",
             ),
+            # The letters visible_letters() hides (synthetic ones; none in the real archive):
+            # the states' and topics' counts subtract them from index-only counts.
+            models.Index(fields=["id"], condition=Q(is_synthetic=True), name="letter_synthetic"),
         ]
 
     def __str__(self):
