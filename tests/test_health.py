@@ -43,7 +43,9 @@ def test_database_and_index_up_answer_200_with_each_part_state(client, index_cop
     assert (index["state"], index["present"]) == ("ok", True)
     assert index["letters"] == Letter.objects.count() > 0
     last_change = SearchChange.objects.order_by("-id").values_list("id", flat=True).first()
-    assert index["last_change_applied"] == index["last_change"] == last_change
+    # Applied up to the log's end (beyond it in this suite: changes of earlier tests'
+    # transactions were applied, then rolled back; their ids are gone from the log).
+    assert index["last_change_applied"] >= index["last_change"] == last_change
     assert (index["pending_changes"], index["lag_seconds"]) == (0, 0)
     assert index["max_lag_seconds"] == 60
     assert "message" not in body
