@@ -172,3 +172,33 @@ def test_a_letter_lists_the_letters_that_cite_it(client, db):
     assert "Letters in the archive that cite this one" in html
     assert 'href="/A/53/568/"' in html
     assert "cite this one" not in client.get("/A/80/434/").content.decode()
+
+
+def test_a_search_request_passes_each_of_the_archives_modules_once(client, french_letter):
+    """The results page's helpers (chips, facet links, kept parameters) live in
+    archive/results.py, not in the letter page's archive/reading.py: a search enters
+    archive/views.py once, for the view, and never the letter page's module."""
+    import sys
+    from pathlib import Path
+
+    import archive
+
+    root = str(Path(archive.__file__).parent)
+    client.get("/search/", {"q": "mines"})  # modules imported, URLs loaded
+    entered = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename.startswith(root):
+            caller = frame.f_back.f_code.co_filename if frame.f_back else ""
+            if caller != frame.f_code.co_filename:  # entered from elsewhere
+                entered.append(frame.f_code.co_filename.removeprefix(root + "/"))
+
+    sys.setprofile(profile)
+    try:
+        response = client.get("/search/", {"q": "mines", "state": "AZE"})
+    finally:
+        sys.setprofile(None)
+    assert response.status_code == 200
+    assert entered.count("views.py") == 1, entered
+    assert "reading.py" not in entered, entered
+    assert "results.py" in entered
