@@ -264,6 +264,9 @@ def state_detail(request, iso3):
         IncidentClaim.objects.filter(letter__in=visible_letters())
         .exclude(review_status=IncidentClaim.Review.REJECTED)
         .select_related("letter", "claimant", "accused_state")
+        # A row links to its letter: the letter's parser readings and import differences
+        # (JSON, large for real letters) are not read for it.
+        .defer("letter__field_readings", "letter__import_differences")
         .prefetch_related("letter__symbols")
         .order_by(F("date").desc(nulls_last=True), "-letter__distribution_date", "pk")
     )
