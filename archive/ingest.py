@@ -249,7 +249,13 @@ class ImportEntry:
 def import_in_batches(
     entries: Iterable[ImportEntry], batch_size: int
 ) -> Iterator[tuple[ImportEntry, IngestResult | IngestError]]:
-    """Store the entries, ``batch_size`` a transaction; yield each with what happened."""
+    """Store the entries, ``batch_size`` a transaction; yield each with what happened.
+
+    A batch of one is ingest_letter in a transaction of its own (with its retries)."""
+    if batch_size <= 1:
+        for entry in entries:
+            yield entry, _store_alone(entry)
+        return
     batch: list[ImportEntry] = []
     for entry in entries:
         batch.append(entry)

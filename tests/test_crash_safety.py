@@ -72,9 +72,9 @@ def scratch_database():
             )
 
 
-def _import(database: str, folder: Path) -> subprocess.Popen:
+def _import(database: str, folder: Path, *options: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "manage.py", "import_letters", str(folder), "--quiet-progress"],
+        [sys.executable, "manage.py", "import_letters", str(folder), "--quiet-progress", *options],
         cwd=ROOT,
         env=environment_for_database(database),
         stdout=subprocess.PIPE,
@@ -160,8 +160,16 @@ def _counts(database: str) -> dict[str, int]:
         }
 
 
+@pytest.mark.parametrize(
+    "options, committed",
+    [
+        ((), "every letter before the one killed"),
+        # Batches of three, parsed in two processes: the batch of the letter killed goes whole.
+        (("--batch-size=3", "--jobs=2"), "the batches before the one killed"),
+    ],
+)
 def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_completes_it(
-    scratch_database, tmp_path
+    scratch_database, tmp_path, options, committed
 ):
     folder = tmp_path / "letters"
     folder.mkdir()
@@ -181,7 +189,7 @@ def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_complet
         " uploaded_at) VALUES (%s, 'blocker', '', 0, 'txt', now())",
         [blocked_sha256],
     )
-    importer = _import(scratch_database, folder)
+    importer = _import(scratch_database, folder, *options)
     try:
         with _connect(scratch_database, autocommit=True) as watcher:
             waiting = _wait_for(
@@ -211,6 +219,8 @@ def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_complet
             importer.wait()
     assert importer.returncode == -signal.SIGKILL
 
+    if committed.startswith("the batches"):
+        killed_at -= killed_at % 3
     states = _letter_states(scratch_database, files)
     assert states == {
         **dict.fromkeys(names[:killed_at], "complete"),
@@ -219,7 +229,7 @@ def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_complet
     }
 
     # Rerunning completes the set: the letters already in are unchanged, none twice.
-    rerun = _import(scratch_database, folder)
+    rerun = _import(scratch_database, folder, *options)
     out, err = rerun.communicate(timeout=TIMEOUT * 2)
     assert rerun.returncode == 0, err
     created, unchanged = len(names) - killed_at, killed_at
@@ -229,15 +239,16 @@ def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_complet
     assert counts["letter"] == counts["lettertext"] == counts["sourcefile"] == len(names)
 
     # And once more: nothing changes.
-    again = _import(scratch_database, folder)
+    again = _import(scratch_database, folder, *options)
     out, err = again.communicate(timeout=TIMEOUT * 2)
     assert again.returncode == 0, err
     assert f"0 created, 0 updated, {len(names)} unchanged, 0 failed" in out
     assert _counts(scratch_database) == counts
 
 
+@pytest.mark.parametrize("options", [(), ("--batch-size=3", "--jobs=2")])
 def test_two_imports_of_the_same_folder_at_once_both_finish_and_store_each_letter_once(
-    scratch_database, tmp_path
+    scratch_database, tmp_path, options
 ):
     folder = tmp_path / "letters"
     folder.mkdir()
@@ -245,7 +256,8 @@ def test_two_imports_of_the_same_folder_at_once_both_finish_and_store_each_lette
         shutil.copy(path, folder / path.name)
     files = iter_letter_files([folder])
 
-    first, second = _import(scratch_database, folder), _import(scratch_database, folder)
+    first = _import(scratch_database, folder, *options)
+    second = _import(scratch_database, folder, *options)
     outputs = [process.communicate(timeout=TIMEOUT * 2) for process in (first, second)]
 
     for process, (out, err) in zip((first, second), outputs, strict=True):
