@@ -24,22 +24,21 @@ first and then finds the letter it stored.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import django
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from archive.extract import ExtractionError, extract_text
+from archive import letter_files
+from archive.letter_files import SOURCE_QUALITY, IngestError, LetterFile
+from archive.letter_files import parse_letter_file as parse_letter_file  # for archive.upload
 from archive.models import (
     AgendaItem,
     Annex,
@@ -54,15 +53,12 @@ from archive.models import (
     SourceFile,
     Topic,
 )
-from archive.parsing import ParsedLetter, ParseError, parse_letter
+from archive.parsing import ParsedLetter
 from archive.parsing.readings import uncertain_fields
 from archive.parsing.states import resolve_state
 
 PARSER_VERSION = "7"  # bump when parsing changes: the next import refreshes every letter
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf", ".docx"}
-# How good a text's source is: an official PDF's text layer is what the UN published; a Word
-# file is the sender's draft; a .txt or .md is a conversion; OCR reads the page, with errors.
-SOURCE_QUALITY = {"ocr": 1, "txt": 2, "md": 2, "docx": 3, "pdf": 4}
 SOURCE_LABELS = {
     1: "a scan read by OCR",
     2: "a plain-text file",
@@ -76,14 +72,6 @@ _MAX_SYMBOLS_TEXT = 200
 _ATTEMPTS = 3
 
 
-class IngestError(ValueError):
-    """A file that cannot become a letter; `reason` is shown to the editor as it is."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
 @dataclass(frozen=True)
 class IngestResult:
     # "created", "updated", "unchanged", or "kept": the letter was reviewed by an editor, or
@@ -95,98 +83,29 @@ class IngestResult:
     note: str = ""  # why ("kept as stored (the letter was reviewed by an editor)")
 
 
-@dataclass(frozen=True)
-class LetterFile:
-    """One file read and parsed, not stored yet."""
-
-    parsed: ParsedLetter
-    sha256: str
-    file_format: str
-    warnings: tuple[str, ...] = ()  # e.g. "Text produced by OCR; check it."
-    by_ocr: bool = False
-
-    @property
-    def source_quality(self) -> int:
-        return SOURCE_QUALITY["ocr" if self.by_ocr else self.file_format]
-
-
 def read_letter_file(data: bytes, filename: str) -> LetterFile:
-    """Extract and parse one file.
-
-    Raises IngestError with a reason fit for the import summary or the upload form.
-    """
-    try:
-        extracted = extract_text(data, filename, max_bytes=settings.UPLOAD_MAX_BYTES)
-    except ExtractionError as error:
-        raise IngestError(error.reason) from error
-    return parse_letter_file(
-        extracted.text, extracted.sha256, extracted.format, extracted.warnings, extracted.by_ocr
-    )
-
-
-def parse_letter_file(
-    text: str, sha256: str, file_format: str, warnings=(), by_ocr: bool = False
-) -> LetterFile:
-    """Parse text already extracted (the upload review reads the text stored at upload)."""
-    try:
-        parsed = parse_letter(text)
-    except ParseError as error:
-        raise IngestError(str(error)) from error
-    return LetterFile(parsed, sha256, file_format, tuple(warnings), by_ocr)
-
-
-def ingest_file(path: Path) -> IngestResult:
-    """Read, parse and store one file from disk (the `import_letters` path)."""
-    data = path.read_bytes()
-    return store_letter_file(read_letter_file(data, path.name), path.name, len(data))
-
-
-def _read_for_import(path: Path) -> tuple[Path, LetterFile | IngestError, int]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return path, IngestError(f"Cannot read the file: {error.strerror}."), 0
-    try:
-        return path, read_letter_file(data, path.name), len(data)
-    except IngestError as error:
-        return path, error, len(data)
-
-
-def _read_named_bytes(item: tuple[bytes, str]) -> LetterFile | IngestError:
-    data, name = item
-    try:
-        return read_letter_file(data, name)
-    except IngestError as error:
-        return error
+    """Extract and parse one file (see archive.letter_files)."""
+    return letter_files.read_letter_file(data, filename, max_bytes=settings.UPLOAD_MAX_BYTES)
 
 
 def read_letter_bytes(
     items: list[tuple[bytes, str]], *, jobs: int = 1
 ) -> Iterator[LetterFile | IngestError]:
     """(bytes, file name) pairs read and parsed, in order, in ``jobs`` processes."""
-    if jobs <= 1:
-        yield from map(_read_named_bytes, items)
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=django.setup) as pool:
-        yield from pool.map(_read_named_bytes, items, chunksize=8)
+    return letter_files.read_letter_bytes(items, jobs=jobs, max_bytes=settings.UPLOAD_MAX_BYTES)
 
 
 def read_letter_files(
     paths: list[Path], *, jobs: int = 1
 ) -> Iterator[tuple[Path, LetterFile | IngestError, int]]:
-    """Read and parse files, in order: (path, the file read or why not, its size).
+    """Files read and parsed, in order, in ``jobs`` processes (see archive.letter_files)."""
+    return letter_files.read_letter_files(paths, jobs=jobs, max_bytes=settings.UPLOAD_MAX_BYTES)
 
-    With jobs > 1 the reading and parsing (the import's CPU work) runs in that many
-    processes while the caller stores what is ready; storing stays in one process, one
-    transaction per letter, so every guarantee of ingest_letter holds. The processes are
-    spawned (not forked): a fork would share this process's database connection."""
-    if jobs <= 1:
-        yield from map(_read_for_import, paths)
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=django.setup) as pool:
-        yield from pool.map(_read_for_import, paths, chunksize=8)
+
+def ingest_file(path: Path) -> IngestResult:
+    """Read, parse and store one file from disk (the `import_letters` path)."""
+    data = path.read_bytes()
+    return store_letter_file(read_letter_file(data, path.name), path.name, len(data))
 
 
 def store_letter_file(

@@ -278,11 +278,11 @@ class Command(BaseCommand):
         corpus = self._corpus(wanted, options["regenerate"], options["seed"])
         if options["generate_only"]:
             return
+        if options["import_only"]:
+            return self._report_import(self._measure_import(options["import_rounds"]))
         index = self._index(options["rebuild_index"] or options["regenerate"])
         if options["serve"]:
             return self._serve(options["port"])
-        if options["import_only"]:
-            return self._report_import(self._measure_import(options["import_rounds"]))
         # WhiteNoise warns once about the missing staticfiles/ (collectstatic is not needed).
         warnings.filterwarnings("ignore", message="No directory at")
         observer = SqlObserver()
