@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from archive import upload
+from archive.labels import incident_kind
 from archive.models import (
     AgendaItem,
     Annex,
@@ -57,6 +58,9 @@ class LetterAgendaItemInline(admin.TabularInline):
     autocomplete_fields = ["agenda_item"]
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agenda_item")
+
 
 class LetterTextInline(admin.StackedInline):
     model = LetterText
@@ -87,6 +91,9 @@ class ClaimInline(admin.TabularInline):
     readonly_fields = ["claimant_name"]
     show_change_link = True
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claimant")
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
@@ -122,6 +129,38 @@ class ReviewQueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The parser's names of the fields it could not read (archive.parsing.readings), as the
+# queue names them to an editor in the interface language.
+PARSED_FIELDS = {
+    "symbols": _("Symbols"),
+    "distribution_date": _("Distribution date"),
+    "original_language": _("Original language"),
+    "ga_session": _("GA session"),
+    "sc_year": _("SC year"),
+    "agenda_items": _("Agenda items"),
+    "title": _("Title"),
+    "letter_date": _("Letter date"),
+    "addressees": _("Addressees"),
+    "sender_person": _("Sender"),
+    "sender_role": _("Sender's role"),
+    "sender_state": _("Sender state"),
+}
+
+
+def _field_names(names: list[str]) -> str:
+    """Field names as an editor reads them, in the interface language ("—" for none)."""
+    shown = []
+    for name in names:
+        if name in PARSED_FIELDS:
+            shown.append(str(PARSED_FIELDS[name]))
+        else:
+            try:
+                shown.append(str(Letter._meta.get_field(name).verbose_name))
+            except FieldDoesNotExist:
+                shown.append(name)
+    return ", ".join(shown) or "—"
+
+
 @admin.register(Letter)
 class LetterAdmin(admin.ModelAdmin):
     list_display = [
@@ -149,10 +188,11 @@ class LetterAdmin(admin.ModelAdmin):
         "updated_at",
         "reviewed_by",
         "reviewed_at",
-        "edited_fields",
-        "uncertain_fields",
+        "edited_by_editor",
+        "read_without_confidence",
         "import_differences",
     ]
+    exclude = ["edited_fields", "uncertain_fields"]
     actions = ["mark_reviewed"]
     inlines = [
         LetterSymbolInline,
@@ -194,12 +234,20 @@ class LetterAdmin(admin.ModelAdmin):
     def review_view(self, request, sha256):
         return upload.review_upload(request, sha256, self.admin_site)
 
+    @admin.display(description=_("fields an editor entered or corrected"))
+    def edited_by_editor(self, letter: Letter) -> str:
+        return _field_names(letter.edited_fields)
+
+    @admin.display(description=_("fields read without confidence"))
+    def read_without_confidence(self, letter: Letter) -> str:
+        return _field_names(letter.uncertain_fields)
+
     @admin.display(description=_("review"))
     def review_state(self, letter: Letter) -> str:
         if letter.is_reviewed:
             return _("reviewed")
         if letter.needs_review:
-            return _("needs review: %(fields)s") % {"fields": ", ".join(letter.uncertain_fields)}
+            return _("needs review: %(fields)s") % {"fields": _field_names(letter.uncertain_fields)}
         return _("not reviewed")
 
     def save_model(self, request, obj, form, change):
@@ -248,10 +296,24 @@ class LetterTextAdmin(admin.ModelAdmin):
     inlines = [AnnexInline]
 
 
+class KindFilter(admin.SimpleListFilter):
+    """The kinds of incident the claims have, named in the interface language."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = model_admin.get_queryset(request).order_by("kind").values_list("kind", flat=True)
+        return [(kind, incident_kind(kind)) for kind in kinds.distinct()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(IncidentClaim)
 class IncidentClaimAdmin(admin.ModelAdmin):
     list_display = [
-        "kind",
+        "kind_shown",
         "claimant_name",
         "accused_name",
         "date",
@@ -261,7 +323,7 @@ class IncidentClaimAdmin(admin.ModelAdmin):
         "review_status",
         "letter",
     ]
-    list_filter = ["review_status", "confidence", "kind", "claimant"]
+    list_filter = ["review_status", "confidence", KindFilter, "claimant"]
     search_fields = ["quote", "kind", "accused_name", "place", "letter__symbols__lookup"]
     readonly_fields = [
         "letter",
@@ -275,7 +337,12 @@ class IncidentClaimAdmin(admin.ModelAdmin):
         "reviewed_at",
     ]
     autocomplete_fields = ["claimant", "accused_state"]
+    list_select_related = ["claimant", "letter"]
     actions = ["confirm", "reject"]
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_shown(self, claim: IncidentClaim) -> str:
+        return incident_kind(claim.kind)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from archive import letter_files
+from archive.labels import readable_caps
 from archive.letter_files import SOURCE_QUALITY, IngestError, LetterFile
 from archive.letter_files import parse_letter_file as parse_letter_file  # for archive.upload
 from archive.models import (
@@ -815,8 +816,9 @@ def _comparable(title: str) -> str:
 
 def _topic_for(english_title: str) -> Topic:
     """Agenda items of different sessions share a topic when their English titles agree."""
-    name = re.sub(r"\s+", " ", english_title).strip()
-    name = name[0].upper() + name[1:].lower() if name.isupper() else name
+    # A title printed in capitals gets the pages' readable form, which keeps proper nouns
+    # capitalised ("Question of Palestine", never "Question of palestine").
+    name = readable_caps(re.sub(r"\s+", " ", english_title).strip())
     slug = slugify(name)[:200] or "topic"
     topic, _ = Topic.objects.get_or_create(slug=slug, defaults={"name": name[:500]})
     return topic

@@ -112,6 +112,33 @@ def row_title(letter) -> RowTitle:
     return RowTitle(composed_title(letter), composed=True)
 
 
+# The roles and addressees letters print most (in English or French), named in the reader's
+# language in a title the archive composes; any other wording is the letter's own, as printed.
+_ROLE_PHRASES = {
+    "permanent representative": gettext_lazy("from the Permanent Representative of %(state)s"),
+    "représentant permanent": gettext_lazy("from the Permanent Representative of %(state)s"),
+    "deputy permanent representative": gettext_lazy(
+        "from the Deputy Permanent Representative of %(state)s"
+    ),
+    "permanent observer": gettext_lazy("from the Permanent Observer of %(state)s"),
+    "observateur permanent": gettext_lazy("from the Permanent Observer of %(state)s"),
+    "chargé d'affaires a.i.": gettext_lazy("from the Chargé d’affaires a.i. of %(state)s"),
+    "chargé d'affaires par intérim": gettext_lazy("from the Chargé d’affaires a.i. of %(state)s"),
+}
+_ADDRESSEES = {
+    "secretary-general": gettext_lazy("Secretary-General"),
+    "secrétaire général": gettext_lazy("Secretary-General"),
+    "president of the security council": gettext_lazy("President of the Security Council"),
+    "président du conseil de sécurité": gettext_lazy("President of the Security Council"),
+    "president of the general assembly": gettext_lazy("President of the General Assembly"),
+    "président de l'assemblée générale": gettext_lazy("President of the General Assembly"),
+}
+
+
+def _known(words: str) -> str:
+    return " ".join(words.replace("’", "'").lower().split())
+
+
 def composed_title(letter) -> str:
     """ "Letter dated 2 March 2021 from the Permanent Representative of Azerbaijan addressed to
     the Secretary-General", from whatever fields the letter has."""
@@ -123,7 +150,9 @@ def composed_title(letter) -> str:
     if letter.letter_date:
         parts.append(_("dated %(date)s") % {"date": date_format(letter.letter_date, "j F Y")})
     state = str(letter.sender_state or "") or letter.sender_state_printed
-    if letter.sender_role and state:
+    if letter.sender_role and state and _known(letter.sender_role) in _ROLE_PHRASES:
+        parts.append(str(_ROLE_PHRASES[_known(letter.sender_role)]) % {"state": state})
+    elif letter.sender_role and state:
         parts.append(
             _("from the %(role)s of %(state)s") % {"role": letter.sender_role, "state": state}
         )
@@ -132,6 +161,10 @@ def composed_title(letter) -> str:
     if letter.addressees:
         parts.append(
             _("addressed to the %(addressees)s")
-            % {"addressees": _(" and the ").join(letter.addressees)}
+            % {
+                "addressees": _(" and the ").join(
+                    str(_ADDRESSEES.get(_known(name), name)) for name in letter.addressees
+                )
+            }
         )
     return " ".join(parts)

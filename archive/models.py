@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from archive.labels import incident_kind
+
 # Historical migrations 0004 and 0005 name archive.models.RankingVector.
 from archive.search_vector import RankingVector  # noqa: F401
 
@@ -39,10 +41,15 @@ class MemberState(models.Model):
     name_es = models.CharField(_("name (Spanish)"), max_length=200, blank=True)
     name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
     short_en = models.CharField(_("short name"), max_length=100)
-    aliases = ArrayField(models.CharField(max_length=200), default=list, blank=True)
-    un_status = models.CharField(max_length=10, choices=Status.choices, default=Status.OTHER)
+    aliases = ArrayField(
+        models.CharField(max_length=200), default=list, blank=True, verbose_name=_("aliases")
+    )
+    un_status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OTHER, verbose_name=_("UN status")
+    )
 
     class Meta:
+        verbose_name_plural = _("member states")
         ordering = ["short_en"]
         verbose_name = _("member state")
 
@@ -59,10 +66,12 @@ class MemberState(models.Model):
 class Topic(models.Model):
     """What an agenda item is about across sessions: its number changes, the topic does not."""
 
-    name = models.CharField(max_length=500, unique=True)
-    slug = models.SlugField(max_length=200, unique=True)
+    name = models.CharField(max_length=500, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=200, unique=True, verbose_name=_("slug"))
 
     class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
         ordering = ["name"]
 
     def __str__(self):
@@ -77,13 +86,20 @@ class AgendaItem(models.Model):
 
     ga_session = models.PositiveSmallIntegerField(_("GA session"))
     number = models.PositiveSmallIntegerField(_("item number"))
-    sub_item = models.CharField(max_length=2, blank=True)
+    sub_item = models.CharField(max_length=2, blank=True, verbose_name=_("sub-item"))
     titles = models.JSONField(_("titles by language"), default=dict, blank=True)
     topic = models.ForeignKey(
-        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="agenda_items"
+        Topic,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agenda_items",
+        verbose_name=_("topic"),
     )
 
     class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
         ordering = ["ga_session", "number", "sub_item"]
         constraints = [
             models.UniqueConstraint(
@@ -145,54 +161,94 @@ class Letter(models.Model):
         SC = "SC", _("Security Council")
         GA_SC = "GA_SC", _("General Assembly and Security Council")
 
-    doc_type = models.CharField(max_length=20, choices=DocType.choices, default=DocType.LETTER)
-    bodies = models.CharField(max_length=5, choices=Bodies.choices)
+    doc_type = models.CharField(
+        max_length=20,
+        choices=DocType.choices,
+        default=DocType.LETTER,
+        verbose_name=_("document type"),
+    )
+    bodies = models.CharField(max_length=5, choices=Bodies.choices, verbose_name=_("bodies"))
     ga_session = models.PositiveSmallIntegerField(_("GA session"), null=True, blank=True)
     sc_year = models.PositiveSmallIntegerField(
         _("SC year"), null=True, blank=True, help_text=_("The ordinal printed: 80 for 2025.")
     )
-    distribution_date = models.DateField(null=True, blank=True)
-    letter_date = models.DateField(null=True, blank=True)
-    original_language = models.CharField(max_length=2, choices=LANGUAGES, blank=True)
-    sender_person = models.CharField(max_length=200, blank=True)
-    sender_role = models.CharField(max_length=200, blank=True)
-    sender_state = models.ForeignKey(
-        MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="letters_sent"
+    distribution_date = models.DateField(null=True, blank=True, verbose_name=_("distribution date"))
+    letter_date = models.DateField(null=True, blank=True, verbose_name=_("letter date"))
+    original_language = models.CharField(
+        max_length=2, choices=LANGUAGES, blank=True, verbose_name=_("original language")
     )
-    sender_state_printed = models.CharField(max_length=200, blank=True)
-    addressees = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    sender_person = models.CharField(max_length=200, blank=True, verbose_name=_("sender"))
+    sender_role = models.CharField(max_length=200, blank=True, verbose_name=_("sender's role"))
+    sender_state = models.ForeignKey(
+        MemberState,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters_sent",
+        verbose_name=_("sender state"),
+    )
+    sender_state_printed = models.CharField(
+        max_length=200, blank=True, verbose_name=_("sender state as printed")
+    )
+    addressees = ArrayField(
+        models.CharField(max_length=200), default=list, blank=True, verbose_name=_("addressees")
+    )
     # Identity of a letter whose symbols are unknown (the French seed letter): a hash of what
     # does not change when its text is corrected. Null once symbols are known.
-    fingerprint = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    fingerprint = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, verbose_name=_("fingerprint")
+    )
     is_synthetic = models.BooleanField(
-        default=False, help_text=_("Generated for benchmarks; never part of the real archive.")
+        default=False,
+        help_text=_("Generated for benchmarks; never part of the real archive."),
+        verbose_name=_("synthetic"),
     )
     # Provenance. A letter an editor reviewed (saved from the upload review, or changed in the
     # admin) is never changed by an import again: what a re-import would change is kept in
     # import_differences for the editor, not applied. edited_fields names the fields an editor
     # entered or corrected.
     reviewed_by = models.ForeignKey(
-        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    edited_fields = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    edited_fields = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("fields an editor entered or corrected"),
+    )
     import_differences = models.JSONField(
         default=list,
         blank=True,
         help_text=_("What the last import of a file would have changed; not applied."),
+        verbose_name=_("what a re-import would change"),
     )
     # The parser's confidence: fields it could not read with confidence (left empty, never
     # guessed) put the letter in the editors' "needs review" queue; field_readings keeps, per
     # field, the confidence and the span of the text it was read from.
     needs_review = models.BooleanField(_("needs review"), default=False)
-    uncertain_fields = ArrayField(models.CharField(max_length=40), default=list, blank=True)
-    field_readings = models.JSONField(default=dict, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    uncertain_fields = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("fields read without confidence"),
+    )
+    field_readings = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("where each field was read")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = LetterQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
         ordering = ["-distribution_date", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -238,6 +294,9 @@ class Letter(models.Model):
                 F("id").desc(),
                 name="letter_session_newest",
             ),
+            # The letters visible_letters() hides (synthetic ones; none in the real archive):
+            # the states' and topics' counts subtract them from index-only counts.
+            models.Index(fields=["id"], condition=Q(is_synthetic=True), name="letter_synthetic"),
         ]
 
     def __str__(self):
@@ -266,13 +325,17 @@ class Letter(models.Model):
 class LetterSymbol(models.Model):
     """A document symbol of a letter; a joint GA/SC letter has two, both resolve to it."""
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="symbols")
-    symbol = models.CharField(max_length=60)
+    letter = models.ForeignKey(
+        Letter, on_delete=models.CASCADE, related_name="symbols", verbose_name=_("letter")
+    )
+    symbol = models.CharField(max_length=60, verbose_name=_("symbol"))
     # Upper-cased canonical form: the key of every symbol look-up.
-    lookup = models.CharField(max_length=60, unique=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    lookup = models.CharField(max_length=60, unique=True, verbose_name=_("symbol for lookups"))
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("symbol")
+        verbose_name_plural = _("symbols")
         ordering = ["letter", "position"]
         constraints = [
             models.CheckConstraint(
@@ -291,19 +354,28 @@ class LetterSymbol(models.Model):
 class LetterAgendaItem(models.Model):
     """A letter circulated under an agenda item, in the order the masthead lists them."""
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="agenda_links")
-    agenda_item = models.ForeignKey(
-        AgendaItem, on_delete=models.PROTECT, related_name="letter_links"
+    letter = models.ForeignKey(
+        Letter, on_delete=models.CASCADE, related_name="agenda_links", verbose_name=_("letter")
     )
-    position = models.PositiveSmallIntegerField(default=0)
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.PROTECT,
+        related_name="letter_links",
+        verbose_name=_("agenda item"),
+    )
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
     # The letter's distribution date, copied here by database triggers (migration 0090) so an
     # item's letters come newest first from one index, without reading archive_letter (an
     # item's letters cluster in one session's months: walking the letters' own date index for
     # them reads most of the archive). Never written by Python: the triggers set it on every
     # insert and update, and follow a change of the letter's date.
-    distribution_date = models.DateField(null=True, blank=True, editable=False)
+    distribution_date = models.DateField(
+        null=True, blank=True, editable=False, verbose_name=_("distribution date")
+    )
 
     class Meta:
+        verbose_name = _("agenda item of a letter")
+        verbose_name_plural = _("agenda items of letters")
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(
@@ -323,33 +395,43 @@ class LetterAgendaItem(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.letter_id} under {self.agenda_item_id}"
+        return str(self.agenda_item)
 
 
 class LetterText(models.Model):
     """One language version of a letter: its text verbatim, and the parts the parser found."""
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="texts")
-    language = models.CharField(max_length=2, choices=LANGUAGES)
-    title = models.TextField(blank=True)
-    masthead = models.TextField(blank=True)
-    body = models.TextField(blank=True)
-    full_text = models.TextField(help_text=_("The file's text, verbatim."))
+    letter = models.ForeignKey(
+        Letter, on_delete=models.CASCADE, related_name="texts", verbose_name=_("letter")
+    )
+    language = models.CharField(max_length=2, choices=LANGUAGES, verbose_name=_("language"))
+    title = models.TextField(blank=True, verbose_name=_("title"))
+    masthead = models.TextField(blank=True, verbose_name=_("masthead"))
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    full_text = models.TextField(
+        help_text=_("The file's text, verbatim."), verbose_name=_("full text")
+    )
     # Symbols and annex texts, denormalised by the write path (archive.ingest).
-    symbols_text = models.CharField(max_length=200, blank=True, editable=False)
-    annexes_text = models.TextField(blank=True, editable=False)
-    source_name = models.CharField(max_length=255, blank=True)
-    source_sha256 = models.CharField(max_length=64, db_index=True)
+    symbols_text = models.CharField(
+        max_length=200, blank=True, editable=False, verbose_name=_("symbols as printed")
+    )
+    annexes_text = models.TextField(blank=True, editable=False, verbose_name=_("annexes' text"))
+    source_name = models.CharField(max_length=255, blank=True, verbose_name=_("source file name"))
+    source_sha256 = models.CharField(
+        max_length=64, db_index=True, verbose_name=_("source file SHA-256")
+    )
     # How good the text's source is (archive.ingest.SOURCE_QUALITY): an import never replaces
     # the text of a better source (an official PDF's text layer) with a worse one (a plain
     # .txt, or OCR), unless an editor asks.
-    source_format = models.CharField(max_length=5, blank=True)
-    source_quality = models.PositiveSmallIntegerField(default=0)
-    parser_version = models.CharField(max_length=20)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    source_format = models.CharField(max_length=5, blank=True, verbose_name=_("source format"))
+    source_quality = models.PositiveSmallIntegerField(default=0, verbose_name=_("source quality"))
+    parser_version = models.CharField(max_length=20, verbose_name=_("parser version"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("language version")
+        verbose_name_plural = _("language versions")
         ordering = ["letter", "language"]
         constraints = [
             models.UniqueConstraint(fields=["letter", "language"], name="one_text_per_language"),
@@ -360,18 +442,26 @@ class LetterText(models.Model):
 
 
 class Annex(models.Model):
-    letter_text = models.ForeignKey(LetterText, on_delete=models.CASCADE, related_name="annexes")
-    order = models.PositiveSmallIntegerField()
-    heading = models.TextField(blank=True)
-    title = models.TextField(blank=True)
-    letter_date = models.DateField(null=True, blank=True)
-    author_person = models.CharField(max_length=200, blank=True)
-    author_role = models.CharField(max_length=200, blank=True)
-    original_language = models.CharField(max_length=2, choices=LANGUAGES, blank=True)
-    text = models.TextField(blank=True)
+    letter_text = models.ForeignKey(
+        LetterText,
+        on_delete=models.CASCADE,
+        related_name="annexes",
+        verbose_name=_("language version"),
+    )
+    order = models.PositiveSmallIntegerField(verbose_name=_("order"))
+    heading = models.TextField(blank=True, verbose_name=_("heading"))
+    title = models.TextField(blank=True, verbose_name=_("title"))
+    letter_date = models.DateField(null=True, blank=True, verbose_name=_("letter date"))
+    author_person = models.CharField(max_length=200, blank=True, verbose_name=_("author"))
+    author_role = models.CharField(max_length=200, blank=True, verbose_name=_("author's role"))
+    original_language = models.CharField(
+        max_length=2, choices=LANGUAGES, blank=True, verbose_name=_("original language")
+    )
+    text = models.TextField(blank=True, verbose_name=_("text"))
 
     class Meta:
         ordering = ["letter_text", "order"]
+        verbose_name = _("annex")
         verbose_name_plural = _("annexes")
         constraints = [
             models.UniqueConstraint(fields=["letter_text", "order"], name="annex_order_unique"),
@@ -389,13 +479,16 @@ class Annex(models.Model):
 class Signatory(models.Model):
     """Who signed the letter (annex_order 0) or one of its annexes."""
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="signatories")
-    name = models.CharField(max_length=200)
-    role = models.CharField(max_length=200, blank=True)
-    annex_order = models.PositiveSmallIntegerField(default=0)
-    position = models.PositiveSmallIntegerField(default=0)
+    letter = models.ForeignKey(
+        Letter, on_delete=models.CASCADE, related_name="signatories", verbose_name=_("letter")
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    role = models.CharField(max_length=200, blank=True, verbose_name=_("role"))
+    annex_order = models.PositiveSmallIntegerField(default=0, verbose_name=_("annex"))
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("signatory")
         ordering = ["position"]
         verbose_name_plural = _("signatories")
 
@@ -406,11 +499,15 @@ class Signatory(models.Model):
 class LetterCitation(models.Model):
     """A document symbol cited in a letter's text; resolved to a letter at read time."""
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="citations")
-    cited_lookup = models.CharField(max_length=60)
-    cited_symbol = models.CharField(max_length=60)
+    letter = models.ForeignKey(
+        Letter, on_delete=models.CASCADE, related_name="citations", verbose_name=_("letter")
+    )
+    cited_lookup = models.CharField(max_length=60, verbose_name=_("cited symbol for lookups"))
+    cited_symbol = models.CharField(max_length=60, verbose_name=_("cited symbol"))
 
     class Meta:
+        verbose_name = _("cited document")
+        verbose_name_plural = _("cited documents")
         constraints = [
             models.UniqueConstraint(fields=["letter", "cited_lookup"], name="citation_once"),
         ]
@@ -438,42 +535,83 @@ class IncidentClaim(models.Model):
         MONTH = "month", _("month")
         YEAR = "year", _("year")
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="claims")
-    letter_text = models.ForeignKey(LetterText, on_delete=models.CASCADE, related_name="claims")
-    annex = models.ForeignKey(Annex, null=True, blank=True, on_delete=models.CASCADE)
-    kind = models.CharField(max_length=100)
+    letter = models.ForeignKey(
+        Letter, on_delete=models.CASCADE, related_name="claims", verbose_name=_("letter")
+    )
+    letter_text = models.ForeignKey(
+        LetterText,
+        on_delete=models.CASCADE,
+        related_name="claims",
+        verbose_name=_("language version"),
+    )
+    annex = models.ForeignKey(
+        Annex, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("annex")
+    )
+    kind = models.CharField(max_length=100, verbose_name=_("kind"))
     claimant = models.ForeignKey(
-        MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="claims_made"
+        MemberState,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims_made",
+        verbose_name=_("claimed by"),
     )
-    claimant_name = models.CharField(max_length=200, blank=True)
-    accused_name = models.CharField(max_length=300, blank=True)
+    claimant_name = models.CharField(
+        max_length=200, blank=True, verbose_name=_("claimed by (as printed)")
+    )
+    accused_name = models.CharField(
+        max_length=300, blank=True, verbose_name=_("attributed to (as printed)")
+    )
     accused_state = models.ForeignKey(
-        MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="claims_against"
+        MemberState,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims_against",
+        verbose_name=_("attributed to"),
     )
-    date = models.DateField(null=True, blank=True)
-    period_start = models.DateField(null=True, blank=True)
-    period_end = models.DateField(null=True, blank=True)
-    date_precision = models.CharField(max_length=5, choices=Precision.choices, default="day")
-    place = models.CharField(max_length=300, blank=True)
-    killed = models.PositiveIntegerField(null=True, blank=True)
-    killed_civilians = models.PositiveIntegerField(null=True, blank=True)
-    injured = models.PositiveIntegerField(null=True, blank=True)
-    injured_civilians = models.PositiveIntegerField(null=True, blank=True)
-    victims = models.CharField(max_length=300, blank=True)
-    quote = models.TextField()
-    quote_start = models.PositiveIntegerField()
-    quote_end = models.PositiveIntegerField()
-    confidence = models.CharField(max_length=10, choices=Confidence.choices, default="clear")
-    found_by = models.CharField(max_length=50)
+    date = models.DateField(null=True, blank=True, verbose_name=_("date"))
+    period_start = models.DateField(null=True, blank=True, verbose_name=_("period start"))
+    period_end = models.DateField(null=True, blank=True, verbose_name=_("period end"))
+    date_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default="day", verbose_name=_("date precision")
+    )
+    place = models.CharField(max_length=300, blank=True, verbose_name=_("place"))
+    killed = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("killed"))
+    killed_civilians = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("civilians killed")
+    )
+    injured = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("injured"))
+    injured_civilians = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("civilians injured")
+    )
+    victims = models.CharField(max_length=300, blank=True, verbose_name=_("victims"))
+    quote = models.TextField(verbose_name=_("quote"))
+    quote_start = models.PositiveIntegerField(verbose_name=_("quote start"))
+    quote_end = models.PositiveIntegerField(verbose_name=_("quote end"))
+    confidence = models.CharField(
+        max_length=10, choices=Confidence.choices, default="clear", verbose_name=_("confidence")
+    )
+    found_by = models.CharField(max_length=50, verbose_name=_("found by"))
     review_status = models.CharField(
-        max_length=12, choices=Review.choices, default=Review.UNREVIEWED
+        max_length=12,
+        choices=Review.choices,
+        default=Review.UNREVIEWED,
+        verbose_name=_("review status"),
     )
     reviewed_by = models.ForeignKey(
-        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed at"))
 
     class Meta:
+        verbose_name = _("incident claim")
+        verbose_name_plural = _("incident claims")
         ordering = ["letter", "annex__order", "quote_start"]
         constraints = [
             models.CheckConstraint(
@@ -498,9 +636,11 @@ class IncidentClaim(models.Model):
         ]
 
     def __str__(self):
+        # In the interface language: the kind, and the claimant state's name where known.
+        claimant = self.claimant if self.claimant_id else self.claimant_name
         return _("%(kind)s, claimed by %(claimant)s") % {
-            "kind": self.kind,
-            "claimant": self.claimant_name or _("the sender"),
+            "kind": incident_kind(self.kind),
+            "claimant": claimant or _("the sender"),
         }
 
     @property
@@ -511,20 +651,32 @@ class IncidentClaim(models.Model):
 class SourceFile(models.Model):
     """An original file as uploaded or imported, kept with its checksum."""
 
-    sha256 = models.CharField(max_length=64, unique=True)
-    original_name = models.CharField(max_length=255)
-    stored_path = models.CharField(max_length=255, blank=True)
-    size = models.PositiveBigIntegerField()
-    file_format = models.CharField(max_length=5)
+    sha256 = models.CharField(max_length=64, unique=True, verbose_name=_("SHA-256"))
+    original_name = models.CharField(max_length=255, verbose_name=_("original name"))
+    stored_path = models.CharField(max_length=255, blank=True, verbose_name=_("stored path"))
+    size = models.PositiveBigIntegerField(verbose_name=_("size"))
+    file_format = models.CharField(max_length=5, verbose_name=_("file format"))
     letter_text = models.ForeignKey(
-        LetterText, null=True, blank=True, on_delete=models.SET_NULL, related_name="sources"
+        LetterText,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sources",
+        verbose_name=_("language version"),
     )
     uploaded_by = models.ForeignKey(
-        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("uploaded at"))
 
     class Meta:
+        verbose_name = _("source file")
+        verbose_name_plural = _("source files")
         ordering = ["-uploaded_at"]
         permissions = [("upload_letters", "Can upload letters")]
 

@@ -5,6 +5,7 @@ import ast
 import gettext
 import html as html_module
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -208,6 +209,51 @@ def test_every_french_message_is_translated_and_keeps_its_placeholders():
             assert placeholders(forms[1]) == expected, entry["msgid"]
 
 
+GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy"}
+
+
+def marked_in_python() -> set[str]:
+    """Every literal string the project's Python marks for translation."""
+    marked = set()
+    for path in (Path(settings.BASE_DIR) / "archive").rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            literals = [a.value for a in node.args[:2] if isinstance(a, ast.Constant)]
+            if name in GETTEXT_CALLS and literals and isinstance(literals[0], str):
+                marked.update(literals if name.startswith("ngettext") else literals[:1])
+    return marked
+
+
+def marked_in_templates() -> set[str]:
+    """Every string the templates mark ({% translate %}, {% blocktranslate %}), read the way
+    makemessages reads them (Django's templatize)."""
+    from django.utils.translation.template import templatize
+
+    literal = r"u?'(?:[^'\\]|\\.)*'" + r'|u?"(?:[^"\\]|\\.)*"'
+    marked = set()
+    for path in (Path(settings.BASE_DIR) / "templates").rglob("*.html"):
+        code = templatize(path.read_text(encoding="utf-8"))
+        for call in re.finditer(rf"(?:\bn?gettext|\b_)\(((?:\s*(?:{literal})\s*,?)+)", code):
+            marked.update(ast.literal_eval(text) for text in re.findall(literal, call.group(1)))
+    return marked
+
+
+def test_every_string_marked_for_translation_is_in_the_french_catalogue():
+    """A string marked in the code but never put in the catalogue stays English on French
+    pages (run `manage.py makemessages -l fr`, translate, `compilemessages`)."""
+    catalogue = set()
+    for entry in read_po(FRENCH_PO)[1:]:
+        catalogue.add(entry["msgid"])
+        catalogue.add(entry["msgid_plural"])
+    marked = marked_in_python() | marked_in_templates()
+    assert len(marked) > 300
+    assert sorted(marked - catalogue) == []
+
+
 def test_the_committed_mo_matches_the_po():
     """A machine without gettext serves the .mo: it must say what the .po says."""
     catalogue = gettext.GNUTranslations(FRENCH_MO.open("rb"))
@@ -239,3 +285,162 @@ def test_languages_without_a_catalogue_are_not_offered(db):
 
     html = Client(HTTP_ACCEPT_LANGUAGE="es").get("/").content.decode()
     assert '<html lang="en">' in html
+
+
+# --- no English left on a French page ---------------------------------------------------------
+
+# Words French interface text does not use although English msgids do (French has them too).
+FRENCH_TOO = {"joint", "note", "notes", "type", "date", "dates", "session", "sessions", "document"}
+# Words that give away English text never marked for translation at all.
+ENGLISH_WORDS = {
+    "the", "and", "of", "with", "from", "by", "not", "this", "that", "was", "were", "for",
+    "to", "is", "are", "has", "have", "which", "who", "what", "when", "where", "how", "about",
+    "after", "before", "letters", "letter", "search", "reviewed", "review", "claimed", "killed",
+    "injured", "show", "hide", "next", "previous", "download", "read", "title", "item", "items",
+    "state", "states", "topics", "sent", "found", "results", "its", "month", "year", "claims",
+}  # fmt: skip
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+
+
+def english_vocabulary() -> set[str]:
+    """Words of the interface's English (every msgid) that its French (msgstr) never uses."""
+    english, french = set(), set()
+    for entry in read_po(FRENCH_PO)[1:]:
+        source = f"{entry['msgid']} {entry['msgid_plural'] or ''}"
+        for words, text in ((english, source), (french, " ".join(entry["msgstr"].values()))):
+            text = re.sub(r"%\(\w+\)[sd]|\{\{.*?\}\}", " ", text)
+            words.update(w.lower() for w in re.findall(r"[^\W\d_]{3,}", text))
+    return (english - french - FRENCH_TOO) | ENGLISH_WORDS
+
+
+class FrenchReading(HTMLParser):
+    """What a French reader reads or hears of a page, without the parts marked as written in
+    another language (the letters, their titles: data, never translated), the page's <title>
+    (its h1 again) and what is hidden."""
+
+    NAMES = ("aria-label", "title", "placeholder", "alt")
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open: list[tuple[str, bool]] = []  # (tag, read by the French reader)
+        self.read: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        outer = self.open[-1][1] if self.open else True
+        french = outer and tag not in ("script", "style", "template", "title")
+        french = french and "hidden" not in attrs and attrs.get("lang", "fr").startswith("fr")
+        if french:
+            self.read += [attrs[name] for name in self.NAMES if attrs.get(name)]
+            if tag == "input" and attrs.get("type") in ("submit", "button"):
+                self.read.append(attrs.get("value") or "")
+        if tag not in VOID_ELEMENTS:
+            self.open.append((tag, french))
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.open) - 1, -1, -1):
+            if self.open[depth][0] == tag:
+                del self.open[depth:]
+                return
+
+    def handle_data(self, data):
+        if self.open and self.open[-1][0] == "select":
+            return  # a browser shows a select's options, never text between them
+        if (not self.open or self.open[-1][1]) and data.strip():
+            self.read.append(" ".join(data.split()))
+
+
+def english_on(html: str, vocabulary: set[str], data: frozenset[str] = frozenset()) -> list[str]:
+    """The English a French reader meets, but for `data`: names the archive holds only in
+    English (topics are named from English agenda titles), shown as they are."""
+    reader = FrenchReading()
+    reader.feed(html)
+    return [
+        text
+        for text in reader.read
+        if text not in data and {w.lower() for w in re.findall(r"[^\W\d_]+", text)} & vocabulary
+    ]
+
+
+def english_only_data() -> frozenset[str]:
+    from archive.labels import readable_caps
+    from archive.models import AgendaItem, Topic
+
+    titles = [t for item in AgendaItem.objects.all() for t in item.titles.values()]
+    names = [*Topic.objects.values_list("name", flat=True), *titles]
+    return frozenset(names) | {readable_caps(name) for name in names}
+
+
+def test_the_english_detector_finds_an_untranslated_string():
+    vocabulary = english_vocabulary()
+    assert {"the", "claims", "reviewed", "metadata"} <= vocabulary
+    page = (
+        '<main><h1>Lettres</h1><p>Claimed by</p><p lang="en">Letter dated 2 May</p>'
+        '<button aria-label="Copy the link">Copier</button><p hidden>Not shown</p></main>'
+    )
+    assert english_on(page, vocabulary) == ["Claimed by", "Copy the link"]
+
+
+FRENCH_PAGES = [
+    "/",
+    "/?year=abc",
+    "/search/?q=mines",
+    "/search/?q=mines&sort=date&page_size=10",
+    "/search/?q=zzzzqqq",
+    "/A/80/434/",
+    "/A/45/155/",
+    "/S/14938/",
+    "/states/",
+    "/states/AZE/",
+    "/states/PSE/",
+    "/topics/",
+    "/topics/question-of-palestine/",
+    "/agenda/",
+    "/agenda/45/",
+    "/agenda/45/23/",
+    "/no-such-page/",
+    "/admin/",
+    "/admin/archive/letter/",
+    "/admin/archive/letter/?review=needs",
+    "/admin/archive/letter/upload/",
+    "/admin/archive/incidentclaim/",
+]
+
+
+@pytest.mark.parametrize("url", FRENCH_PAGES)
+def test_a_french_page_shows_no_english_interface_text(url, french, admin_user):
+    french.force_login(admin_user)
+    response = french.get(url)
+    assert response.status_code in (200, 400, 404), url
+    found = english_on(response.content.decode(), english_vocabulary(), english_only_data())
+    assert found == [], found
+
+
+def test_the_french_letter_and_its_admin_pages_are_french(french, french_letter, admin_user):
+    french.force_login(admin_user)
+    for url in (
+        french_letter.get_absolute_url(),
+        f"/admin/archive/letter/{french_letter.pk}/change/",
+        f"/admin/archive/incidentclaim/{french_letter.claims.first().pk}/change/",
+    ):
+        response = french.get(url)
+        assert response.status_code == 200, url
+        found = english_on(response.content.decode(), english_vocabulary(), english_only_data())
+        assert found == [], (url, found)
+
+
+def test_a_composed_title_names_the_usual_roles_and_addressees_in_french(db):
+    from django.utils import translation
+
+    from archive.labels import composed_title
+
+    letter = Letter.objects.get(symbols__lookup="A/45/155")
+    assert (letter.sender_role, letter.addressees) == ("Permanent Observer", ["Secretary-General"])
+    with translation.override("fr"):
+        title = composed_title(letter)
+    assert title == (
+        "Lettre datée du 27 février 1990 de l’Observateur permanent (État de Palestine)"
+        " adressée au Secrétaire général"
+    )
+    with translation.override("en"):
+        assert "from the Permanent Observer of" in composed_title(letter)

@@ -60,7 +60,7 @@ def test_an_editor_works_through_the_needs_review_queue(page, live_url, queue_ed
     queue.click()
     expect(page).to_have_url(re.compile(r"review=needs"))
     expect(page.locator("#result_list tbody tr")).to_have_count(waiting)
-    row = page.locator("#result_list tbody tr", has_text="needs review: symbols")
+    row = page.locator("#result_list tbody tr", has_text="needs review: Symbols")
     expect(row).to_have_count(1)
 
     row.get_by_role("checkbox").check()
