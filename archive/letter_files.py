@@ -7,6 +7,9 @@ stores what they read.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -115,5 +118,19 @@ def _map(function, items: list, jobs: int) -> Iterator:
         yield from map(function, items)
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_exit_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         yield from pool.map(function, items, chunksize=8)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a parse process: end when the import that started it is gone (killed with
+    SIGKILL, it cannot tell its processes to stop), instead of waiting forever for work."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()

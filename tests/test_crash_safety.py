@@ -9,6 +9,7 @@ the importer is killed with SIGKILL, and the database must show the letters befo
 complete and nothing at all of it or of the ones after.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -269,3 +270,37 @@ def test_two_imports_of_the_same_folder_at_once_both_finish_and_store_each_lette
     assert set(_letter_states(scratch_database, files).values()) == {"complete", "0"}
     counts = _counts(scratch_database)
     assert counts["letter"] == counts["lettertext"] == counts["sourcefile"] == len(files)
+
+
+def _parse_processes(importer: subprocess.Popen) -> list[int]:
+    """The importer's children that are alive (not zombies), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == importer.pid and fields[0] != "Z":
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return False
+
+
+def test_a_killed_parallel_import_leaves_no_parse_process_behind(scratch_database, tmp_path):
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for copy in range(50):
+        for path in LETTERS.glob("*.txt"):
+            shutil.copy(path, folder / f"{copy}-{path.name}")
+    importer = _import(scratch_database, folder, "--jobs=2")
+    try:
+        children = _wait_for(lambda: _parse_processes(importer), "the parse processes")
+    finally:
+        importer.send_signal(signal.SIGKILL)
+        importer.wait(timeout=TIMEOUT)
+    assert children
+    # Killed with SIGKILL, the importer could not stop them: they notice it is gone.
+    _wait_for(lambda: not any(map(_alive, children)), "the parse processes to end")
