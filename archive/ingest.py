@@ -191,8 +191,9 @@ def store_batch(entries: list[ImportEntry]) -> list[IngestResult | IngestError]:
     try:
         with transaction.atomic():
             results, retry = _store_batch(entries)
-    except (IntegrityError, OperationalError):
-        # A concurrent import got in the way of the batch itself (a deadlock): letter by letter.
+    except DatabaseError:
+        # The batch itself failed (a deadlock with a concurrent import, a refused lookup):
+        # letter by letter, each with its own reason if it fails.
         return [_store_alone(entry) for entry in entries]
     for index in retry:  # a concurrent import got in the way of these letters: now, alone
         results[index] = _store_alone(entries[index])
