@@ -76,7 +76,7 @@ bench-serve: install db
 # corpus (made by `make bench`'s generator), 50 clients for 60 s, a bulk import running.
 # Ends with `LOAD requests=N errors=N p50_ms=.. p95_ms=.. p99_ms=..`.
 loadtest: install db
-	$(PY) manage.py bench --letters $(N) --runs 1 --queries 1 --import-rounds 0 > /dev/null
+	$(PY) manage.py bench --letters $(N) --generate-only > /dev/null
 	$(PY) scripts/loadtest.py --letters $(N) --clients 50 --seconds 60
 
 # Known vulnerabilities in the runtime dependencies (pip-audit). Exits 2, saying so, when the
@@ -94,11 +94,28 @@ fuzz: install db
 	  -q -s -p no:cacheprovider > .fuzz.log 2>&1; status=$$?; \
 	  cat .fuzz.log; grep '^HOSTILE' .fuzz.log; grep '^FUZZ' .fuzz.log; rm -f .fuzz.log; exit $$status
 
-# Faults: a bulk import SIGKILLed at $(KILLS) random points and rerun (make test runs 3).
+# Faults: a bulk import (and a search index follower) SIGKILLed at $(KILLS) random points and
+# rerun, the index then in step (make test runs 3); PostgreSQL stopped and the site answering
+# 503 with a message; then PostgreSQL restarted under load (scripts/loadtest.py --restart-db:
+# 20 clients for 30 s on a $(FAULTS_N)-letter bench corpus, an import running, the database
+# down 5 s from 10 s in): no error, and the same gunicorn serves again by itself.
+# Ends with the KILLS, RESTART and LOAD lines.
+FAULTS_N ?= 2000
 faults: install db
-	@KILLS=$(KILLS) $(PY) -m pytest tests/test_kills.py tests/test_faults.py -q -s \
-	  -p no:cacheprovider > .faults.log 2>&1; status=$$?; cat .faults.log; \
-	  grep '^KILLS' .faults.log; rm -f .faults.log; exit $$status
+	@KILLS=$(KILLS) $(PY) -m pytest tests/test_kills.py tests/test_faults.py tests/test_health.py \
+	  -q -s -p no:cacheprovider > .faults.log 2>&1; status=$$?; cat .faults.log; \
+	  kills=$$(grep '^KILLS' .faults.log); rm -f .faults.log; \
+	  if [ -n "$$DATABASE_URL" ]; then \
+	    echo "RESTART not run: it stops and starts the embedded PostgreSQL (DATABASE_URL is set)"; \
+	  else \
+	    $(PY) manage.py bench --letters $(FAULTS_N) --generate-only > /dev/null; \
+	    $(PY) scripts/loadtest.py --letters $(FAULTS_N) --clients 20 --seconds 30 \
+	      --restart-db 10 > .restart.log 2>&1; restart=$$?; \
+	    grep -E '^([0-9]+ clients|machine|  [a-z]+ +n=|  error:|RESTART|LOAD)' .restart.log; \
+	    if [ $$restart -ne 0 ]; then tail -40 .restart.log; status=$$restart; fi; \
+	    rm -f .restart.log; \
+	  fi; \
+	  echo "$$kills"; exit $$status
 
 stop:
 	@if [ -x $(PY) ]; then $(PY) -m archive.embedded_postgresql stop; fi

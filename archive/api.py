@@ -14,6 +14,7 @@ Claims are exported as claims: each row names who claims it and how editors revi
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 
 from django.db.models import Prefetch
@@ -36,6 +37,8 @@ from archive.search import (
 )
 
 EXPORT_CHUNK = 2000
+# Values per facet in /api/search/ (the most frequent); ?facet=state lists one facet whole.
+API_FACET_VALUES = 100
 # Spreadsheets run cells that start with these as formulas; such cells get a leading quote.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,11 +50,19 @@ def search_json(request):
     except ValueError:
         return _error({"page": [gettext("Page must be a whole number.")]})
     try:
+        # Checked against the allowed sizes by the search's own form (10, 20, 50 or 100).
+        per_page = int(request.GET.get("per_page") or 0) or None
+    except ValueError:
+        return _error({"per_page": [gettext("Letters per page must be a whole number.")]})
+    try:
         page = search_letters(
             request.GET.get("q", ""),
             request.GET,
             sort=request.GET.get("sort") or None,
             page=page_number,
+            per_page=per_page,
+            facet_values=API_FACET_VALUES,
+            expand_facet=request.GET.get("facet") or None,
         )
     except InvalidSearch as error:
         return _error(error.errors)
@@ -66,6 +77,7 @@ def search_json(request):
             "total": page.total,
             "total_is_exact": page.total_is_exact,
             "page": page.page,
+            "per_page": page.per_page,
             "num_pages": page.num_pages,
             "results": [
                 {
@@ -89,6 +101,9 @@ def search_json(request):
                 ]
                 for facet in page.facets
             },
+            # How many values each facet has among the matches (more than listed when the
+            # facet is not the one asked for whole with ?facet=).
+            "facet_values": {facet.param: facet.distinct for facet in page.facets},
         }
     )
 
@@ -391,7 +406,18 @@ def _as_table(columns: list[str], rows):
         yield [row[name] for name in columns]
 
 
+def _started(rows, count: int):
+    """`rows` with its first `count` items read now, in the view: the export's first query
+    runs before the response starts, so a database that is not answering gets the 503 page
+    (archive.health) instead of a 200 whose stream breaks off. Once the rows flow, a failure
+    can only cut the transfer, which the client sees as incomplete."""
+    rows = iter(rows)
+    first = list(itertools.islice(rows, count))
+    return itertools.chain(first, rows)
+
+
 def _csv_response(rows, filename: str, bom: bool = False) -> StreamingHttpResponse:
+    rows = _started(rows, 2)  # the header, then the first letter
     writer = csv.writer(_Echo())
 
     def lines():
@@ -407,6 +433,7 @@ def _csv_response(rows, filename: str, bom: bool = False) -> StreamingHttpRespon
 
 def _jsonl_response(rows, filename: str) -> StreamingHttpResponse:
     """JSON Lines: one object a line, values typed (numbers stay numbers, absent is null)."""
+    rows = _started(rows, 1)
     response = StreamingHttpResponse(
         (json.dumps(row, ensure_ascii=False) + "\n" for row in rows),
         content_type="application/jsonl; charset=utf-8",

@@ -23,13 +23,79 @@ from ninja import NinjaAPI, Query, Schema, Status
 from ninja.openapi.docs import Swagger
 
 from archive.api import letter_detail
-from archive.filters import LetterFilter
+from archive.filters import (
+    MAX_QUERY_LENGTH,
+    MAX_VALUES_PER_PARAMETER,
+    PAGE_SIZES,
+    SORTS,
+    LetterFilter,
+    topic_choices,
+)
 from archive.labels import row_title
 from archive.listing import list_letters, symbols_in_order, with_row_title
-from archive.models import AgendaItem, IncidentClaim, MemberState, Topic
+from archive.models import LANGUAGES, AgendaItem, IncidentClaim, Letter, MemberState, Topic
 from archive.search import PER_PAGE, SearchTooBroad, search_letters, visible_letters
 
-api = NinjaAPI(
+
+class DocumentedAPI(NinjaAPI):
+    """The schema states what each filter accepts (archive.filters' checks, as types, ranges
+    and enums), so a client (or schemathesis) can tell a valid request from a refused one."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        accepted = _accepted_values()
+        for operation in (op for ops in schema["paths"].values() for op in ops.values()):
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] in accepted:
+                    parameter["schema"] = {
+                        "title": parameter["schema"].get("title", parameter["name"]),
+                        **accepted[parameter["name"]],
+                    }
+        return schema
+
+
+def _accepted_values() -> dict[str, dict]:
+    """Each filter parameter's JSON Schema. Agenda items, states and topics must exist in the
+    archive (a 400 names the unknown ones): their enums are read from the database each
+    time the schema is asked for. The one rule a schema cannot state: a date range whose
+    start is after its end is refused (400)."""
+
+    def many(items: dict) -> dict:
+        return {"type": "array", "items": items, "maxItems": MAX_VALUES_PER_PARAMETER}
+
+    agenda = [
+        f"{session}-{number}{sub}"
+        for session, number, sub in AgendaItem.objects.order_by(
+            "ga_session", "number", "sub_item"
+        ).values_list("ga_session", "number", "sub_item")
+    ]
+    states = list(MemberState.objects.order_by("iso3").values_list("iso3", flat=True))
+    small_number = {"type": "integer", "minimum": 1, "maximum": 200}
+    day = {"type": "string", "format": "date"}
+    return {
+        # No NUL character: PostgreSQL text cannot hold one.
+        "q": {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": "^[^\\x00]*$"},
+        "agenda": many({"type": "string", "enum": agenda}),
+        "topic": {"type": "string", "enum": [slug for slug, _ in topic_choices()]},
+        "body": {"type": "string", "enum": ["GA", "SC", "joint"]},
+        "session": small_number,
+        "sc_year": small_number,
+        "state": many({"type": "string", "enum": states}),
+        "language": many({"type": "string", "enum": [code for code, _ in LANGUAGES]}),
+        "type": many({"type": "string", "enum": list(Letter.DocType.values)}),
+        "year": many({"type": "integer", "minimum": 1945, "maximum": 2100}),
+        "date_after": day,
+        "date_before": day,
+        "letter_date_after": day,
+        "letter_date_before": day,
+        "claims": {"type": "string", "enum": ["yes"]},
+        "sort": {"type": "string", "enum": [value for value, _ in SORTS]},
+        "page": {"type": "integer", "minimum": 1, "maximum": 10_000},
+        "per_page": {"type": "integer", "enum": PAGE_SIZES},
+    }
+
+
+api = DocumentedAPI(
     title="UN Letters Archive API",
     version="1",
     description=__doc__,
@@ -60,6 +126,13 @@ def _head_as_get(view):
 
 class Errors(Schema):
     errors: dict[str, list[str]]
+
+
+class Detail(Schema):
+    """django-ninja's own answers: 404 {"detail": "Not Found"}; 422 when a typed parameter
+    (a letter id, a session) is not of its type: {"detail": [{"loc": ..., "msg": ...}]}."""
+
+    detail: str | list[dict[str, Any]]
 
 
 class LetterFilters(Schema):
@@ -308,7 +381,11 @@ def _letter_row(request, letter) -> dict:
     }
 
 
-@api.get("/letters/{letter_id}", response=dict[str, Any], tags=["letters"])
+@api.get(
+    "/letters/{letter_id}",
+    response={200: dict[str, Any], 404: Detail, 422: Detail},
+    tags=["letters"],
+)
 def letter(request, letter_id: int):
     """One letter whole: metadata, every language version with its annexes, signatories,
     incident claims (attributed to their claimants) and the documents it cites."""
@@ -353,7 +430,7 @@ class AgendaFilters(Paging):
 
 @api.get(
     "/agenda-items",
-    response={200: AgendaItemPage, 400: Errors},
+    response={200: AgendaItemPage, 400: Errors, 422: Detail},
     tags=["reference"],
 )
 def agenda_items(request, filters: Query[AgendaFilters]):

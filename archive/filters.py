@@ -47,6 +47,8 @@ MAX_VALUES_PER_PARAMETER = 50
 AGENDA_PATTERN = re.compile(r"^\s*(\d{1,3})\s*[-/ ]\s*(\d{1,4})\s*([a-z]?)\s*$", re.IGNORECASE)
 
 PAGE_SIZES = [10, 20, 50, 100]
+# The search page's facets (archive.search.engine counts them).
+FACET_NAMES = ("agenda", "state", "year", "language", "type")
 SORTS = [
     ("relevance", _("Relevance")),
     ("newest", _("Newest first")),
@@ -265,6 +267,12 @@ class LetterFilter(django_filters.FilterSet):
         min_value=1,
         max_value=10_000,
     )
+    # The one facet of the search page listed whole (archive.results.facet_links).
+    facet = django_filters.ChoiceFilter(
+        method="keep",
+        label=_("Facet shown whole"),
+        choices=[(name, name) for name in FACET_NAMES],
+    )
     per_page = django_filters.TypedChoiceFilter(
         method="keep",
         label=_("Letters per page"),
@@ -335,7 +343,7 @@ class LetterFilter(django_filters.FilterSet):
 def active_filters(filterset: LetterFilter) -> dict[str, object]:
     """The filters the reader set (q, sort, page and page size aside), for chips and "remove"
     links."""
-    ignored = {"q", "sort", "page", "per_page"}
+    ignored = {"q", "sort", "page", "per_page", "facet"}
     return {
         name: value
         for name, value in filterset.form.cleaned_data.items()

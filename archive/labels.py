@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 
 from django.utils.formats import date_format
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -168,3 +170,25 @@ def composed_title(letter) -> str:
             }
         )
     return " ".join(parts)
+
+
+def letter_meta(letter) -> SafeString:
+    """A list row's line under the title: distribution date, sending state, document type
+    (and "synthetic" on the benchmark's letters). Written here, not in the row's template:
+    a results page has up to 100 rows, and the template engine spent ~0.25 ms on each."""
+    parts = []
+    if letter.distribution_date:
+        parts.append(
+            format_html(
+                '<time datetime="{}">{}</time>',
+                letter.distribution_date.isoformat(),
+                date_format(letter.distribution_date, "j F Y"),
+            )
+        )
+    state = letter.sender_state or letter.sender_state_printed
+    if state:
+        parts.append(escape(_("from %(state)s") % {"state": state}))
+    parts.append(escape(letter.get_doc_type_display()))
+    if getattr(letter, "is_synthetic", False):
+        parts.append(format_html('<strong class="flag">{}</strong>', _("synthetic (benchmark)")))
+    return mark_safe(" · ".join(parts))  # noqa: S308 - every part escaped above

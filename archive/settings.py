@@ -180,6 +180,9 @@ SEARCH_FOLLOW_SECONDS = float(os.environ.get("SEARCH_FOLLOW_SECONDS", "1"))
 # A request finding no index builds it at once when the archive has at most this many letters
 # (a fresh `make run`); a bigger archive shows "being built" while the follower builds it.
 SEARCH_BUILD_ON_REQUEST_UP_TO = int(os.environ.get("SEARCH_BUILD_ON_REQUEST_UP_TO", "20000"))
+# /healthz answers 503 when this machine's index is further behind the change log than this
+# (archive/health.py): its searches would miss what editors saved.
+SEARCH_INDEX_MAX_LAG_SECONDS = float(os.environ.get("SEARCH_INDEX_MAX_LAG_SECONDS", "60"))
 
 # Production hardening; PRODUCTION=1 turns on what needs HTTPS in front of the site.
 PRODUCTION = env_bool("PRODUCTION")

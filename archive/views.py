@@ -1,7 +1,5 @@
 """Short function views over querysets and the search entry point."""
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404
@@ -10,8 +8,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from archive.filters import PAGE_SIZES, LetterFilter, active_filters
-from archive.listing import list_letters, list_letters_under_items, list_queryset
+from archive.histogram import month_histogram
+from archive.listing import list_letters_under_items, list_queryset
 from archive.models import (
     AgendaItem,
     IncidentClaim,
@@ -22,30 +20,10 @@ from archive.models import (
     Topic,
 )
 from archive.parsing.symbols import split_symbols
-from archive.reading import (
-    facet_links,
-    filter_chips,
-    for_letter_page,
-    letter_page_context,
-    month_histogram,
-    query_string_without,
-    year_histogram,
-)
-from archive.search import PER_PAGE, SearchUnavailable, search_letters, visible_letters
+from archive.reading import for_letter_page, letter_page_context
+from archive.results import feed_url, query_string_without, results_page
+from archive.search import visible_letters
 from archive.timeline import claims_timeline
-
-# Fields of the filter form shown under "More filters" (q, sort and page have their own places).
-ADVANCED_FIELDS = [
-    "body",
-    "session",
-    "sc_year",
-    "topic",
-    "language",
-    "type",
-    "date",
-    "letter_date",
-    "claims",
-]
 
 
 def letter_list(request):
@@ -53,7 +31,7 @@ def letter_list(request):
     make it a search: /?q=mines goes to /search/?q=mines."""
     if request.GET.get("q", "").strip():
         return redirect(f"{reverse('search')}?{request.GET.urlencode()}")
-    return _results_page(request, template="archive/letter_list.html", with_search=False)
+    return results_page(request, template="archive/letter_list.html", with_search=False)
 
 
 def search(request):
@@ -71,111 +49,7 @@ def search(request):
         )
         if found:
             return redirect(found.letter.get_absolute_url())
-    return _results_page(request, template="archive/search.html", with_search=True)
-
-
-def _results_page(request, *, template: str, with_search: bool):
-    cleaned_url = _without_empty_parameters(request)
-    if cleaned_url:
-        return redirect(cleaned_url)
-    filterset = LetterFilter(request.GET, queryset=visible_letters())
-    context = {
-        "filterset": filterset,
-        "advanced_fields": [filterset.form[name] for name in ADVANCED_FIELDS],
-        "query": "",
-        "page_sizes": PAGE_SIZES,
-        "per_page": PER_PAGE,
-    }
-    if not filterset.is_valid():
-        return render(request, template, {**context, "form_errors": _errors(filterset)}, status=400)
-    cleaned = filterset.form.cleaned_data
-    query = cleaned.get("q") or ""
-    context.update(
-        per_page=cleaned.get("per_page") or PER_PAGE,
-        query=query,
-        sort=cleaned.get("sort") or "",
-        chips=filter_chips(request.GET, filterset),
-        keep=_kept_parameters(request.GET, only=("agenda", "state", "year")),
-        page_query=query_string_without(request.GET, "page"),
-        exact_url="?" + query_string_without(request.GET, "page", "exact") + "&exact=1",
-        download_query=query_string_without(request.GET, "page", "exact", "sort"),
-        feed_url=_feed_url(query_string_without(request.GET, "page", "exact", "sort", "per_page")),
-    )
-    try:
-        if with_search:
-            results = search_letters(
-                query,
-                filterset,
-                sort=cleaned.get("sort") or None,
-                page=cleaned.get("page") or 1,
-                per_page=cleaned.get("per_page") or None,
-            )
-        else:
-            results = list_letters(
-                filterset,
-                sort=cleaned.get("sort") or None,
-                page=cleaned.get("page") or 1,
-                per_page=cleaned.get("per_page") or None,
-                exact=request.GET.get("exact") == "1",
-            )
-    except SearchUnavailable:
-        message = _("The search index is being built. Please try again in a minute.")
-        return render(request, template, {**context, "form_errors": [message]}, status=503)
-    context["results"] = results
-    context["facets"] = facet_links(request.GET, results.facets)
-    context["histogram"] = year_histogram(results.facets) if with_search else None
-    context["has_filters"] = bool(active_filters(filterset))
-    if results.page > 1 and not results.hits:
-        context["form_errors"] = [
-            _("There is no page %(page)s for this search.") % {"page": results.page}
-        ]
-        return render(request, template, context, status=404)
-    return render(request, template, context)
-
-
-def _feed_url(query: str) -> str:
-    """The Atom feed of new letters for the same filters (archive.feeds)."""
-    return reverse("letters_feed") + (f"?{query}" if query else "")
-
-
-def _without_empty_parameters(request) -> str | None:
-    """The address without the parameters a submitted form leaves empty (and the default page
-    size, which its list always submits), when it had any: a GET form submits every field, and
-    "?q=mines&session=&sc_year=&topic=…" is no address to share. None when already clean."""
-    pairs = [(name, value) for name, values in request.GET.lists() for value in values]
-    kept = [
-        (name, value)
-        for name, value in pairs
-        if value.strip() and not (name == "per_page" and value == str(PER_PAGE))
-    ]
-    if len(kept) == len(pairs):
-        return None
-    return request.path + (f"?{urlencode(kept)}" if kept else "")
-
-
-def _errors(filterset: LetterFilter) -> list[str]:
-    messages = []
-    for name, errors in filterset.form.errors.items():
-        label = filterset.form.fields[name].label if name in filterset.form.fields else ""
-        for error in errors:
-            messages.append(
-                _("%(label)s: %(error)s") % {"label": label, "error": error}
-                if label
-                else str(error)
-            )
-    return messages
-
-
-def _kept_parameters(params, only: tuple[str, ...]) -> list[tuple[str, str]]:
-    """Filters set by facet links, carried as hidden inputs so a new query keeps them (the
-    other filters are fields of the form itself)."""
-    return [
-        (name, value)
-        for name, values in params.lists()
-        if name in only
-        for value in values
-        if value and "\x00" not in value
-    ]
+    return results_page(request, template="archive/search.html", with_search=True)
 
 
 def favicon(request):
@@ -268,7 +142,7 @@ def agenda_item_detail(request, session, item):
                 )
             ),
             "search_url": f"/search/?agenda={agenda_item.ga_session}-{item}",
-            "feed_url": _feed_url(f"agenda={agenda_item.ga_session}-{item}"),
+            "feed_url": feed_url(f"agenda={agenda_item.ga_session}-{item}"),
             **_browse_results(request, results),
         },
     )
@@ -306,7 +180,7 @@ def topic_detail(request, slug):
         {
             "topic": topic,
             "items": items,
-            "feed_url": _feed_url(f"topic={topic.slug}"),
+            "feed_url": feed_url(f"topic={topic.slug}"),
             **_browse_results(
                 request,
                 list_letters_under_items(
@@ -390,6 +264,9 @@ def state_detail(request, iso3):
         IncidentClaim.objects.filter(letter__in=visible_letters())
         .exclude(review_status=IncidentClaim.Review.REJECTED)
         .select_related("letter", "claimant", "accused_state")
+        # A row links to its letter: the letter's parser readings and import differences
+        # (JSON, large for real letters) are not read for it.
+        .defer("letter__field_readings", "letter__import_differences")
         .prefetch_related("letter__symbols")
         .order_by(F("date").desc(nulls_last=True), "-letter__distribution_date", "pk")
     )
@@ -398,7 +275,7 @@ def state_detail(request, iso3):
         "archive/state_detail.html",
         {
             "state": state,
-            "feed_url": _feed_url(f"state={state.iso3}"),
+            "feed_url": feed_url(f"state={state.iso3}"),
             "timeline": claims_timeline(
                 IncidentClaim.objects.filter(letter__in=visible_letters()).filter(
                     Q(claimant=state) | Q(accused_state=state)

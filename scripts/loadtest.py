@@ -76,20 +76,23 @@ print(f"IMPORTED letters={created} interrupted_by_restart={interrupted}", flush=
 """
 
 
-def bench_environment() -> dict[str, str]:
-    """The environment that points Django at the benchmark database."""
+def bench_environment(letters: int) -> dict[str, str]:
+    """The environment that points Django at the benchmark database of `letters` letters
+    and at its own search index (never the archive's .search-index/)."""
     import django
 
     django.setup()
-    from archive.management.commands.bench import bench_database_name
+    from archive.management.commands.bench import bench_database_name, bench_index_dir
 
-    name = bench_database_name(None)
+    name = bench_database_name(None, letters)
     env = dict(os.environ)
     if env.get("DATABASE_URL"):
         parts = urllib.parse.urlsplit(env["DATABASE_URL"])
         env["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path="/" + name))
     else:
         env["EMBEDDED_DATABASE"] = name
+    env["SEARCH_INDEX_DIR"] = str(bench_index_dir(name))
+    env.pop("SEARCH_FOLLOW_SECONDS", None)  # the servers follow the change log, as deployed
     env.pop("DEBUG", None)
     return env
 
@@ -126,7 +129,8 @@ def targets(env: dict[str, str], letters_wanted: int) -> dict[str, list[str]]:
     if found["count"] < letters_wanted:
         sys.exit(
             f"The benchmark database holds {found['count']} synthetic letters, fewer than "
-            f"{letters_wanted}: run `make bench N={letters_wanted}` first."
+            f"{letters_wanted}: run `manage.py bench --letters {letters_wanted} --generate-only`"
+            " first."
         )
     from archive.management.commands import bench
 
@@ -164,11 +168,17 @@ def get(connection: http.client.HTTPConnection, path: str) -> int:
     connection.request("GET", path, headers={"Host": "127.0.0.1"})
     response = connection.getresponse()
     body = response.read()
-    if response.status == 503 and not (
-        response.getheader("Retry-After") and b"temporarily unavailable" in body
-    ):
+    if response.status == 503 and not _explained(path, response, body):
         return 599  # a 503 without the explanation is an error like any other
     return response.status
+
+
+def _explained(path: str, response: http.client.HTTPResponse, body: bytes) -> bool:
+    """A 503 that tells the reader what is down: the page saying so with Retry-After, or
+    /healthz naming the failing part."""
+    if path == "/healthz":
+        return b'"message"' in body
+    return bool(response.getheader("Retry-After")) and b"temporarily unavailable" in body
 
 
 def load(
@@ -178,14 +188,19 @@ def load(
     seconds: float,
     seed: int,
     think: float = 0.0,
+    outage_expected: bool = False,
 ):
-    """(latencies ms per class, errors per class, error samples, clean 503s, time of the last
-    503) of `seconds` of load. A 503 is counted apart: it is the site saying, with a message,
-    that the database is not answering (only `--restart-db` expects any)."""
+    """(latencies ms per class, errors per class, error samples, [clean 503s, time of the
+    last one]) of `seconds` of load. With `outage_expected` (`--restart-db`) a 503 carrying
+    its message is counted apart: the site saying that the database is not answering.
+    Otherwise every 503 is an error. So is a response cut short, except, in that mode, a
+    streamed export the outage cut mid-way (counted apart too): its status was sent before
+    the database went away, so breaking off the transfer is all the server can do, and the
+    client sees an incomplete transfer, never a complete-looking file."""
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     samples: list[str] = []
-    unavailable = [0, 0.0]  # count, monotonic time of the last one
+    unavailable = [0, 0.0, 0]  # 503s, monotonic time of the last one, exports cut
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
     classes, weights = list(MIX), list(MIX.values())
@@ -203,12 +218,18 @@ def load(
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             began = time.perf_counter()
+            status = 0  # none received
             try:
                 status = get(connection, path)
-                failed = status >= 400 and status != 503
+                failed = status >= 400 and not (outage_expected and status == 503)
                 what = f"{status} {path}"
             except (OSError, http.client.HTTPException) as error:
                 failed, what = True, f"{type(error).__name__} {path}"
+                cut = isinstance(error, http.client.IncompleteRead) and kind == "export"
+                if outage_expected and cut:
+                    failed, status = False, None
+                    with lock:
+                        unavailable[2] += 1
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             elapsed = (time.perf_counter() - began) * 1000
@@ -216,6 +237,8 @@ def load(
             if think:  # a reader reads the page before the next click
                 time.sleep(min(rng.expovariate(1 / think), 10 * think))
             with lock:
+                if status is None:  # an export cut by the outage, counted above
+                    continue
                 if not failed and status == 503:
                     unavailable[0] += 1
                     unavailable[1] = time.monotonic()
@@ -289,7 +312,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    env = bench_environment()
+    env = bench_environment(args.letters)
     urls = targets(env, args.letters)
     static_root = tempfile.mkdtemp(prefix="loadtest-static-")
     server_env = {
@@ -319,6 +342,14 @@ def main() -> int:
         )
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=ROOT,
+        env=server_env,
+        check=True,
+    )
+    # What the image's start does before serving: bring the index up to date (built from
+    # PostgreSQL when missing: the benchmark's own folder, .search-index-<database>).
+    subprocess.run(
+        [sys.executable, "manage.py", "search_index", "update"],
         cwd=ROOT,
         env=server_env,
         check=True,
@@ -368,11 +399,19 @@ def main() -> int:
             restarter = threading.Thread(target=restart_database, args=(args.restart_db, outage))
             restarter.start()
         latencies, errors, samples, unavailable = load(
-            port, urls, args.clients, args.seconds, args.seed, args.think
+            port,
+            urls,
+            args.clients,
+            args.seconds,
+            args.seed,
+            args.think,
+            outage_expected=args.restart_db is not None,
         )
         took = time.monotonic() - began
         if restarter:
             restarter.join()
+        # Recovered by itself: the same gunicorn, never restarted, says every part is up.
+        health_after = get(http.client.HTTPConnection("127.0.0.1", port, timeout=30), "/healthz")
         after = other_load()
         imported = "no import"
         if importer:
@@ -411,13 +450,15 @@ def main() -> int:
             f"RESTART database down {started - RESTART_DOWN_SECONDS - began:.1f}-"
             f"{started - began:.1f} s into the run: "
             f"{unavailable[0]} requests answered 503 with a message, "
-            f"last 503 {recovered:.1f} s after it started again, errors={total_errors}"
+            f"{unavailable[2]} streamed exports cut mid-way, "
+            f"last 503 {recovered:.1f} s after it started again, errors={total_errors}, "
+            f"/healthz after the run {health_after}"
         )
     print(
         f"LOAD requests={len(every)} errors={total_errors} p50_ms={percentile(every, 0.5):.0f} "
         f"p95_ms={percentile(every, 0.95):.0f} p99_ms={percentile(every, 0.99):.0f}"
     )
-    return 1 if total_errors else 0
+    return 1 if total_errors or health_after != 200 else 0
 
 
 if __name__ == "__main__":

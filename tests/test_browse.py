@@ -48,8 +48,8 @@ def test_agenda_item_page_draws_a_histogram_of_letters_per_month(client, db, fre
 
 
 def test_histogram_spans_every_month_between_the_first_and_last_letter(db):
+    from archive.histogram import month_histogram
     from archive.models import Letter
-    from archive.reading import month_histogram
 
     histogram = month_histogram(Letter.objects.public().filter(ga_session=80))
     assert [b.label for b in histogram.bars] == ["October 2025"]

@@ -328,7 +328,8 @@ class FrenchReading(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         outer = self.open[-1][1] if self.open else True
-        french = outer and tag not in ("script", "style", "template", "title")
+        # A textarea's text is a form value (data), like an input's value.
+        french = outer and tag not in ("script", "style", "template", "title", "textarea")
         french = french and "hidden" not in attrs and attrs.get("lang", "fr").startswith("fr")
         if french:
             self.read += [attrs[name] for name in self.NAMES if attrs.get(name)]
@@ -444,3 +445,55 @@ def test_a_composed_title_names_the_usual_roles_and_addressees_in_french(db):
     )
     with translation.override("en"):
         assert "from the Permanent Observer of" in composed_title(letter)
+
+
+def test_the_parsers_notes_are_shown_in_french():
+    """The review page shows why the parser is unsure: every note archive.parsing.readings
+    can write is translated (a note it adds without a translation fails here)."""
+    from django.utils import translation
+
+    from archive.parsing import readings
+    from archive.templatetags.review_notes import known, parser_note
+
+    written = []
+    for node in ast.walk(ast.parse(Path(readings.__file__).read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or getattr(node.func, "id", "") != "_reading":
+            continue
+        if len(node.args) == 4 and isinstance(node.args[3], ast.Constant | ast.JoinedStr):
+            note = node.args[3]
+            if isinstance(note, ast.JoinedStr):  # an f-string: its values as numbers
+                note = "".join(
+                    part.value if isinstance(part, ast.Constant) else "12" for part in note.values
+                )
+                written.append(note)
+            elif note.value:
+                written.append(note.value)
+    assert len(written) >= 18
+    assert [note for note in written if not known(note)] == []
+    with translation.override("fr"):
+        assert parser_note("No signature found.") == "Aucune signature trouvée."
+        assert parser_note(
+            "! “Fiftieth session” contradicts the symbol (session 49). Left empty."
+        ) == (f"«{NBSP}Fiftieth session{NBSP}» contredit la cote (session 49). Laissé vide.")
+        assert parser_note("A note nobody wrote.") == "A note nobody wrote."
+
+
+def test_the_upload_review_page_is_french(french, admin_user, settings, tmp_path):
+    """An editor reviewing a scanned letter in French: labels, the parser's notes, the
+    claims table; the letter's own text stays as written (marked English)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    french.force_login(admin_user)
+    # A scan whose title the parser could not read (a new file: an archived one's copy is a
+    # duplicate).
+    name = "A_47_843-S_25016.en.txt"
+    data = (Path(settings.BASE_DIR) / "fixtures" / "letters" / name).read_bytes() + b"\n"
+    upload = SimpleUploadedFile(name, data)
+    response = french.post("/admin/archive/letter/upload/", {"files": [upload]}, follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="review"' in html
+    assert "Aucune date trouvée dans le titre." in html
+    found = english_on(html, english_vocabulary(), english_only_data())
+    assert found == []

@@ -154,7 +154,7 @@ def test_pdf_text_is_reflowed_and_the_verbatim_text_one_click_away(client, db):
 
 
 def test_a_one_month_histogram_is_a_bar_with_axes_not_the_whole_chart(client, db):
-    from archive.reading import HISTOGRAM_WIDTH, month_histogram
+    from archive.histogram import HISTOGRAM_WIDTH, month_histogram
 
     histogram = month_histogram(Letter.objects.filter(symbols__lookup="A/80/434"))
     assert len(histogram.bars) == 1

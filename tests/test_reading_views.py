@@ -85,3 +85,15 @@ def test_search_page_shows_a_histogram_of_all_its_results(client, db):
     counts = [int(n) for n in re.findall(r"<tr><td>\d{4}</td><td>(\d+)</td></tr>", table)]
     total = int(re.search(r"(\d+) letters found", html)[1])
     assert sum(counts) == total
+
+
+def test_charts_on_french_pages_keep_numbers_svg_can_read(client, french_letter):
+    """A French page writes 12,5 for twelve and a half; SVG reads that as two numbers."""
+    for url in ["/states/ARM/", "/agenda/75/40/", "/search/?q=mines"]:
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert 'lang="fr"' in html
+        charts = re.findall(r"<svg .*?</svg>", html, flags=re.S)
+        assert charts, url
+        for chart in charts:
+            numbers = re.findall(r'\b(?:x|y|cx|cy|r|width|height|x1|x2|y1|y2)="([^"]*)"', chart)
+            assert numbers and all(re.fullmatch(r"-?\d+(\.\d+)?%?", n) for n in numbers), url

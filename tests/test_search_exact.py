@@ -6,6 +6,8 @@ letters' own words, analyzed independently of the index. Under the old search th
 above 3 000 were estimates and the facets counted only the first 3 000 candidates.
 """
 
+import re
+
 import pytest
 from django.db import connection, transaction
 from django.test import override_settings
@@ -13,6 +15,7 @@ from django.test import override_settings
 from archive import synthetic
 from archive.models import Letter
 from archive.search import matching_letter_ids, search_letters
+from archive.search.engine import FACET_VALUES_EXPANDED, FACET_VALUES_SHOWN
 from archive.search.schema import analyzer
 
 LETTERS = 4_000
@@ -126,3 +129,70 @@ def test_filtered_search_is_exact(corpus):
         "synthetic", {"date_after": "2000-01-01", "date_before": "2010-12-31", "body": "SC"}
     )
     assert page.total == expected > 0
+
+
+def test_a_facet_lists_its_most_frequent_values_and_every_value_on_request(corpus, client):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.iso3, s.short_en, count(*) FROM archive_letter l JOIN archive_memberstate s"
+            " ON s.id = l.sender_state_id WHERE l.id = ANY(%s) GROUP BY 1, 2",
+            [corpus],
+        )
+        by_state = {iso3: (name, n) for iso3, name, n in cursor.fetchall()}
+    assert len(by_state) > FACET_VALUES_SHOWN
+    html = client.get("/search/?q=synthetic").content.decode()
+    state_facet = html[html.index('id="facet-state"') : html.index('id="facet-year"')]
+    assert state_facet.count('<li><a href="?q=synthetic&amp;state=') == FACET_VALUES_SHOWN
+    more = len(by_state) - FACET_VALUES_SHOWN
+    assert f"Show {more} more" in state_facet
+    # The link lists the facet whole, every count exact.
+    expanded = client.get("/search/?q=synthetic&facet=state").content.decode()
+    state_facet = expanded[expanded.index('id="facet-state"') : expanded.index('id="facet-year"')]
+    listed = re.findall(
+        r'state=(\w{3})[^"]*"><span class="facet-label">[^<]*</span> '
+        r'<span class="facet-count">(\d+) letters?</span>',
+        state_facet,
+    )
+    assert {iso3: int(n) for iso3, n in listed} == {k: n for k, (_, n) in by_state.items()}
+    assert "Show the most frequent only" in state_facet
+    assert client.get("/search/?q=synthetic&facet=nothing").status_code == 400
+
+
+def test_the_json_search_pages_through_every_match_and_its_facets_add_up(corpus, client):
+    """What `make bench-serve` is checked for: beyond the old 3 000 cap, paging through
+    /api/search/ lists exactly `total` distinct letters, and a facet value's count is the
+    total of its filter."""
+    first = client.get("/api/search/", {"q": "synthetic", "per_page": 100}).json()
+    assert first["total"] == LETTERS and first["per_page"] == 100
+    seen = []
+    for number in range(1, first["num_pages"] + 1):
+        page = client.get("/api/search/", {"q": "synthetic", "per_page": 100, "page": number})
+        seen += [hit["id"] for hit in page.json()["results"]]
+    assert len(seen) == len(set(seen)) == LETTERS
+    for param in ("state", "agenda", "year"):
+        value = first["facets"][param][0]
+        filtered = client.get("/api/search/", {"q": "synthetic", param: value["value"]}).json()
+        assert filtered["total"] == value["count"], param
+    whole = client.get("/api/search/", {"q": "synthetic", "facet": "agenda"}).json()
+    distinct = whole["facet_values"]["agenda"]
+    assert len(whole["facets"]["agenda"]) == min(distinct, FACET_VALUES_EXPANDED) > 100
+    assert sum(v["count"] for v in whole["facets"]["year"]) == LETTERS
+    assert client.get("/api/search/", {"q": "synthetic", "per_page": 7}).status_code == 400
+
+
+def test_hits_carry_their_letters_fields_as_stored(corpus):
+    hits = search_letters("synthetic", per_page=100, facets=False).hits
+    stored = Letter.objects.select_related("sender_state").prefetch_related("symbols")
+    stored = stored.in_bulk([hit.letter.pk for hit in hits])
+    for hit in hits:
+        letter = stored[hit.letter.pk]
+        assert hit.letter == letter and hit.letter.symbol_list == letter.symbol_list
+        assert hit.letter.get_absolute_url() == letter.get_absolute_url()
+        assert hit.letter.distribution_date == letter.distribution_date
+        assert hit.letter.doc_type == letter.doc_type
+        state = hit.letter.sender_state
+        assert (state.iso3, state.short_en, state.name_fr) == (
+            letter.sender_state.iso3,
+            letter.sender_state.short_en,
+            letter.sender_state.name_fr,
+        )

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from archive.ingest import ingest_letter
 from archive.models import Letter, LetterSymbol
@@ -140,7 +141,7 @@ def test_state_page_lists_letters_sent_and_claims_against(client, french_letter)
 def test_facet_links_add_or_remove_one_value_and_keep_every_other_filter():
     from django.http import QueryDict
 
-    from archive.reading import facet_links
+    from archive.results import facet_links
     from archive.search import Facet, FacetValue
 
     params = QueryDict("q=mines&agenda=75-40&page=2&state=PSE")
@@ -156,7 +157,9 @@ def test_facet_links_add_or_remove_one_value_and_keep_every_other_filter():
     assert agenda.links[0].url == "?q=mines&state=PSE"  # selected: removed, back to page 1
     assert state.links[0].url == "?q=mines&agenda=75-40&state=PSE&state=AZE"
     assert year.links[0].url == "?q=mines&agenda=75-40&state=PSE&year=2021"
-    assert state.links[0].count_label == "1 letter" and agenda.links[0].count_label == "3 letters"
+    with translation.override("en"):
+        assert state.links[0].count_label == "1 letter"
+        assert agenda.links[0].count_label == "3 letters"
 
 
 def test_a_letter_lists_the_letters_that_cite_it(client, db):
@@ -169,3 +172,33 @@ def test_a_letter_lists_the_letters_that_cite_it(client, db):
     assert "Letters in the archive that cite this one" in html
     assert 'href="/A/53/568/"' in html
     assert "cite this one" not in client.get("/A/80/434/").content.decode()
+
+
+def test_a_search_request_passes_each_of_the_archives_modules_once(client, french_letter):
+    """The results page's helpers (chips, facet links, kept parameters) live in
+    archive/results.py, not in the letter page's archive/reading.py: a search enters
+    archive/views.py once, for the view, and never the letter page's module."""
+    import sys
+    from pathlib import Path
+
+    import archive
+
+    root = str(Path(archive.__file__).parent)
+    client.get("/search/", {"q": "mines"})  # modules imported, URLs loaded
+    entered = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename.startswith(root):
+            caller = frame.f_back.f_code.co_filename if frame.f_back else ""
+            if caller != frame.f_code.co_filename:  # entered from elsewhere
+                entered.append(frame.f_code.co_filename.removeprefix(root + "/"))
+
+    sys.setprofile(profile)
+    try:
+        response = client.get("/search/", {"q": "mines", "state": "AZE"})
+    finally:
+        sys.setprofile(None)
+    assert response.status_code == 200
+    assert entered.count("views.py") == 1, entered
+    assert "reading.py" not in entered, entered
+    assert "results.py" in entered

@@ -1,19 +1,22 @@
 """`search_letters`: one results page from the index, letters and snippets from PostgreSQL.
 
-A page is two index calls and a handful of small SQL look-ups, whatever the archive's size:
+A page is two index calls and a few small SQL look-ups, whatever the archive's size:
 
 1. the filter form is validated (archive.filters; it checks agenda items and states exist);
-2. `searcher.search`: the top `per_page` letters in the order asked (BM25, or a precomputed
-   key for dates and symbols) and the exact number of matches;
-3. `searcher.aggregate`: exact counts of agenda items, states, years, languages and types
-   over every match (terms aggregations over fast fields, no cap);
-4. the letters of the page from PostgreSQL (3 queries), the labels of the facet values
-   (2), and the annexes of hits whose words are only in an annex (1);
+2. `searcher.aggregate`: the exact number of matches and exact counts of agenda items,
+   states, years, languages and types over every match (terms aggregations over fast
+   fields, no cap), in one pass;
+3. `searcher.search`: the top `per_page` letters in the order asked (BM25 with block-max
+   pruning, or a precomputed key for dates and symbols), not counting again;
+4. the letters of the page from PostgreSQL (1 statement), the labels of the facet values
+   shown (2: ten of each by default, one facet whole on request), and the annexes of hits
+   whose words are only in an annex (1);
 5. snippets: Tantivy's SnippetGenerator over the texts just read (nothing stored twice).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import threading
@@ -23,21 +26,33 @@ from datetime import date
 
 import tantivy
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from archive.filters import LetterFilter, agenda_param
-from archive.models import LANGUAGES, AgendaItem, Annex, Letter, LetterText, MemberState, Topic
+from archive.models import (
+    LANGUAGES,
+    AgendaItem,
+    Annex,
+    Letter,
+    MemberState,
+    Topic,
+)
+from archive.replicas import reading_connection
 from archive.search import indexer
 from archive.search.query import Filters, combined, text_query
 from archive.search.schema import index_language, schema, text_field
 
 PER_PAGE = 20
-# Values shown per facet (the most frequent; counts are over every match whatever is shown):
-# rendering 300 agenda items and 193 states took ~25 ms of the page, 100 of each ~11 ms.
-FACET_VALUES_SHOWN = 100
+# Values read per facet (the most frequent, and any selected one; counts are over every match
+# whatever is shown): ten per facet keeps the page light, rendering 100 agenda items and 100
+# states took ~11 ms of it. One facet at a time can be shown whole (`expand_facet`), up to
+# FACET_VALUES_EXPANDED values; the page says how many more there are.
+FACET_VALUES_SHOWN = 10
+FACET_VALUES_EXPANDED = 1000
 # Every value of a facet is counted in every segment, so the counts and the top values are
 # exact (a terms aggregation with a smaller per-segment size is approximate).
 FACET_BUCKETS = 100_000
@@ -79,7 +94,7 @@ class AnnexRef:
 
 @dataclass(frozen=True)
 class Hit:
-    letter: Letter
+    letter: HitLetter
     text_id: int | None
     language: str
     title: str
@@ -90,7 +105,7 @@ class Hit:
     @property
     def url(self) -> str:
         url = self.letter.get_absolute_url()
-        if self.language and self.language != "en" and len(self.letter.texts.all()) > 1:
+        if self.language and self.language != "en" and len(self.letter.versions) > 1:
             url += f"?lang={self.language}"
         return url + (f"#{self.annex.anchor}" if self.annex else "")
 
@@ -105,9 +120,13 @@ class FacetValue:
 
 @dataclass(frozen=True)
 class Facet:
+    """A facet's values, most frequent first (years: newest first), and how many distinct
+    values it has among the matches (`distinct` > len(values) when not all were read)."""
+
     param: str
     label: str
     values: list[FacetValue]
+    distinct: int = 0
 
 
 @dataclass(frozen=True)
@@ -244,6 +263,8 @@ def search_letters(
     page: int = 1,
     per_page: int | None = None,
     facets: bool = True,
+    facet_values: int = FACET_VALUES_SHOWN,
+    expand_facet: str | None = None,
 ) -> SearchPage:
     """Search the archive: ranked hits with snippets, exact total and facet counts.
 
@@ -255,7 +276,9 @@ def search_letters(
     sort:     ``relevance`` (default with a query), ``newest`` (default without), ``oldest``,
               ``symbol``; every order is over the whole match set.
     page:     1-based; per_page hits per page (PER_PAGE, 20, by default).
-    facets:   False skips facet counting.
+    facets:   False skips facet counting; facet_values is how many values of each facet are
+              read (the most frequent, and every selected one), expand_facet names the one
+              facet read whole (up to FACET_VALUES_EXPANDED values).
 
     Raises InvalidSearch (with the form errors) when a filter value is invalid, and
     SearchUnavailable while the index is being built. Synthetic letters are left out unless
@@ -278,20 +301,28 @@ def search_letters(
         matcher = tantivy.Query.empty_query()  # only punctuation: nothing to find
     found = searcher()
     offset = (page - 1) * per_page
+    # With facets, one aggregation pass counts the matches too, and the top-k search need not
+    # (counting in it would visit every match a second time: phrases cost most).
+    counts = _count_facets(found, matcher) if facets else None
+    count = counts is None
     if sort == "relevance":
-        total, ranked = _ranked(found, matcher, offset, per_page)
+        counted, ranked = _ranked(found, matcher, offset, per_page, count=count)
         letter_ids = [letter_id for _, letter_id in ranked]
         ranks = [score for score, _ in ranked]
     else:
         field_name, order = SORT_FIELDS[sort]
         result = found.search(
-            matcher, per_page, count=True, offset=offset, order_by_field=field_name, order=order
+            matcher, per_page, count=count, offset=offset, order_by_field=field_name, order=order
         )
-        total = result.count
+        counted = result.count
         addresses = [address for _, address in result.hits]
         letter_ids = [int(v) for v in found.fast_field_values("letter_id", addresses)]
         ranks = [0.0] * len(letter_ids)
+    total = int(counts["total"].get("value") or 0) if counts is not None else counted
     hits = _hydrate(found, matcher if words is not None else None, letter_ids, ranks)
+    limits = dict.fromkeys(FACETS, facet_values)
+    if expand_facet in limits:
+        limits[expand_facet] = FACET_VALUES_EXPANDED
     return SearchPage(
         query=query,
         sort=sort,
@@ -301,15 +332,17 @@ def search_letters(
         total=total,
         total_is_exact=True,
         counted=total,
-        facets=_facets(found, matcher, filterset) if facets else [],
+        facets=_facets(counts, filterset, limits) if counts is not None else [],
     )
 
 
-def _ranked(found, matcher, offset: int, limit: int) -> tuple[int, list[tuple[float, int]]]:
-    """The total, and hits `offset` to `offset + limit` by BM25 score (Tantivy's top-k with
-    block-max pruning; letters of equal score keep the index's order, shown by id within
-    the page)."""
-    result = found.search(matcher, limit, count=True, offset=offset)
+def _ranked(
+    found, matcher, offset: int, limit: int, count: bool = True
+) -> tuple[int | None, list[tuple[float, int]]]:
+    """The total (when `count`), and hits `offset` to `offset + limit` by BM25 score
+    (Tantivy's top-k with block-max pruning; letters of equal score keep the index's order,
+    shown by id within the page)."""
+    result = found.search(matcher, limit, count=count, offset=offset)
     ids = found.fast_field_values("letter_id", [address for _, address in result.hits])
     ordered = sorted(
         (
@@ -379,20 +412,112 @@ def resolve_filters(filterset: LetterFilter) -> Filters:
 # --- hits and snippets ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HitText:
+    """A language version of a hit's letter: what its snippet is made from."""
+
+    pk: int
+    language: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, eq=False)
+class HitLetter:
+    """A letter as a hit shows it (pages and /api/search/): the attributes of Letter the
+    results read, with the same meanings (Letter.__str__, get_absolute_url, symbol_list),
+    read with its symbols, sender and versions in one statement."""
+
+    pk: int
+    symbol_list: list[str]
+    doc_type: str
+    bodies: str
+    ga_session: int | None
+    sc_year: int | None
+    distribution_date: date | None
+    letter_date: date | None
+    original_language: str
+    sender_state_printed: str
+    is_synthetic: bool
+    sender_state: MemberState | None
+    versions: list[HitText]
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    # It stands for the Letter with its pk: equal to it (and to another HitLetter of it), so
+    # results compare with querysets and with each other.
+    def __eq__(self, other) -> bool:
+        if isinstance(other, HitLetter | Letter):
+            return self.pk == other.pk
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.pk)
+
+    @property
+    def symbol(self) -> str:
+        return "–".join(self.symbol_list)
+
+    def __str__(self) -> str:
+        return self.symbol or _("Letter %(id)s (symbol unknown)") % {"id": self.pk}
+
+    def get_absolute_url(self) -> str:
+        if self.symbol_list:
+            return reverse("letter_by_symbol", args=[self.symbol_list[0]])
+        return reverse("letter_by_id", args=[self.pk])
+
+    def get_doc_type_display(self) -> str:
+        return str(dict(Letter.DocType.choices).get(self.doc_type, self.doc_type))
+
+
+HIT_LETTERS_SQL = """
+SELECT l.id,
+    ARRAY(SELECT s.symbol FROM archive_lettersymbol s WHERE s.letter_id = l.id
+          ORDER BY s.position, s.id),
+    l.doc_type, l.bodies, l.ga_session, l.sc_year, l.distribution_date, l.letter_date,
+    l.original_language, l.sender_state_printed, l.is_synthetic,
+    m.id, m.iso3, m.name_fr, m.short_en,
+    (SELECT json_agg(json_build_object('pk', t.id, 'language', t.language, 'title', t.title,
+                                       'body', t.body))
+     FROM archive_lettertext t WHERE t.letter_id = l.id)
+FROM archive_letter l LEFT JOIN archive_memberstate m ON m.id = l.sender_state_id
+WHERE l.id = ANY(%s)
+"""
+# In the model's field order: Model.from_db gives the values to the fields in that order.
+STATE_FIELDS = ["id", "iso3", "name_fr", "short_en"]
+
+
+def _hit_letters(letter_ids: list[int]) -> dict[int, HitLetter]:
+    database = reading_connection()
+    with database.cursor() as cursor:
+        cursor.execute(HIT_LETTERS_SQL, [letter_ids])
+        rows = cursor.fetchall()
+    letters = {}
+    for row in rows:
+        state_values, texts = row[11:15], row[15]
+        if isinstance(texts, str):
+            texts = json.loads(texts)
+        state = (
+            MemberState.from_db(database.alias, STATE_FIELDS, state_values)
+            if state_values[0] is not None
+            else None
+        )
+        versions = [HitText(**text) for text in texts or []]
+        letters[row[0]] = HitLetter(*row[:11], sender_state=state, versions=versions)
+    return letters
+
+
 def _hydrate(
     found: tantivy.Searcher, matcher: tantivy.Query | None, letter_ids: list[int], ranks
 ) -> list[Hit]:
-    """The page's letters (3 queries) with a snippet from the language version holding the
+    """The page's letters (1 query) with a snippet from the language version holding the
     words: its body, else its first annex that does (1 more query, only then)."""
-    texts = LetterText.objects.only("id", "letter", "language", "title", "body")
-    letters = (
-        Letter.objects.select_related("sender_state")
-        .prefetch_related("symbols", Prefetch("texts", queryset=texts))
-        .in_bulk(letter_ids)
-    )
+    letters = _hit_letters(letter_ids)
     snippets = _Snippets(found, matcher)
-    chosen: dict[int, tuple[LetterText | None, SafeString | None]] = {}
-    without_body_hit: list[LetterText] = []
+    chosen: dict[int, tuple[HitText | None, SafeString | None]] = {}
+    without_body_hit: list[HitText] = []
     for letter_id in letter_ids:
         letter = letters.get(letter_id)
         if letter is None:  # deleted since the index last heard of it
@@ -437,13 +562,13 @@ def _hydrate(
     return hits
 
 
-def _preferred_order(letter: Letter) -> list[LetterText]:
+def _preferred_order(letter: HitLetter) -> list[HitText]:
     """The letter's versions: English first, then the original, then the others."""
     order = {"en": 0, letter.original_language: 1}
-    return sorted(letter.texts.all(), key=lambda t: (order.get(t.language, 2), t.language))
+    return sorted(letter.versions, key=lambda t: (order.get(t.language, 2), t.language))
 
 
-def _annex_snippets(snippets, texts: list[LetterText]) -> dict[int, tuple[SafeString, AnnexRef]]:
+def _annex_snippets(snippets, texts: list[HitText]) -> dict[int, tuple[SafeString, AnnexRef]]:
     if not texts:
         return {}
     found: dict[int, tuple[SafeString, AnnexRef]] = {}
@@ -502,7 +627,7 @@ def _marked(fragment: str, ranges: list[tuple[int, int]]) -> SafeString:
     return mark_safe(f"… {text} …" if text else "")  # noqa: S308 - escaped above
 
 
-def _plain_excerpt(text: LetterText | None) -> SafeString:
+def _plain_excerpt(text: HitText | None) -> SafeString:
     if text is None:
         return mark_safe("")
     words = (text.body or "")[:2000].split()
@@ -513,41 +638,54 @@ def _plain_excerpt(text: LetterText | None) -> SafeString:
 # --- facets ---------------------------------------------------------------------------------
 
 
-def _terms(field_name: str) -> dict:
-    return {"terms": {"field": field_name, "size": FACET_BUCKETS, "segment_size": FACET_BUCKETS}}
+# Facet name (archive.filters.FACET_NAMES) -> the index's field.
+FACETS = {
+    "agenda": "agenda",
+    "state": "state",
+    "year": "year",
+    "language": "languages",
+    "type": "doc_type",
+}
 
 
-def _facets(found: tantivy.Searcher, matcher: tantivy.Query, filterset) -> list[Facet]:
-    """Exact counts of letters per value over every match (one aggregation call)."""
-    counted = found.aggregate(
-        matcher,
-        {
-            "agenda": _terms("agenda"),
-            "state": _terms("state"),
-            "year": _terms("year"),
-            "language": _terms("languages"),
-            "type": _terms("doc_type"),
-        },
-    )
+def _count_facets(found: tantivy.Searcher, matcher: tantivy.Query) -> dict:
+    """Exact counts of letters per facet value over every match, and of the matches
+    (`total`), in one aggregation pass."""
+    terms = {
+        name: {"terms": {"field": field, "size": FACET_BUCKETS, "segment_size": FACET_BUCKETS}}
+        for name, field in FACETS.items()
+    }
+    return found.aggregate(matcher, {**terms, "total": {"value_count": {"field": "letter_id"}}})
 
+
+def _most_frequent(counts: dict, limit: int, selected: set) -> list:
+    """The keys worth reading: the `limit` most frequent (ties at the edge settled by key, so
+    a rare word whose every value counts 1 reads `limit` rows, not all) and the selected."""
+    ranked = sorted(counts, key=lambda key: (-counts[key], key))
+    return ranked[:limit] + [key for key in ranked[limit:] if key in selected]
+
+
+def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
     def buckets(name: str) -> dict:
         return {
             int(b["key"]) if isinstance(b["key"], float) else b["key"]: b["doc_count"]
             for b in counted.get(name, {}).get("buckets", [])
         }
 
+    def shown(values: list[FacetValue], limit: int) -> list[FacetValue]:
+        """The first `limit` values, and any selected value after them."""
+        return [v for i, v in enumerate(values) if i < limit or v.selected]
+
     cleaned = filterset.form.cleaned_data
     agenda_counts = buckets("agenda")
-    # Only the items that can be shown are read: every item counted at least as often as
-    # the FACET_VALUES_SHOWN-th most frequent (ties at the edge are ordered below).
-    counts = sorted(agenda_counts.values(), reverse=True)
-    least = counts[FACET_VALUES_SHOWN - 1] if len(counts) >= FACET_VALUES_SHOWN else 0
-    items = AgendaItem.objects.in_bulk([int(k) for k, n in agenda_counts.items() if n >= least])
-    ordered_items = sorted(
-        (i for i in items.values()),
-        key=lambda i: (-agenda_counts[i.pk], -i.ga_session, i.number, i.sub_item),
-    )[:FACET_VALUES_SHOWN]
     selected_agenda = {f"{s}-{n}{x}" for s, n, x in cleaned.get("agenda") or []}
+    selected_agenda_ids = set(getattr(filterset.form, "agenda_ids", []) or [])
+    wanted = _most_frequent(agenda_counts, limits["agenda"], selected_agenda_ids)
+    items = AgendaItem.objects.in_bulk([int(k) for k in wanted])
+    ordered_items = sorted(
+        items.values(),
+        key=lambda i: (-agenda_counts[i.pk], -i.ga_session, i.number, i.sub_item),
+    )
     agenda = []
     for item in ordered_items:
         value = agenda_param(item)
@@ -561,40 +699,44 @@ def _facets(found: tantivy.Searcher, matcher: tantivy.Query, filterset) -> list[
         agenda.append(FacetValue(value, label, agenda_counts[item.pk], value in selected_agenda))
 
     state_counts = buckets("state")
-    states = MemberState.objects.only("id", "iso3", "short_en").in_bulk(
-        [int(k) for k in state_counts]
-    )
     selected_states = set(cleaned.get("state") or [])
+    selected_state_ids = set(
+        MemberState.objects.filter(iso3__in=selected_states).values_list("pk", flat=True)
+        if selected_states
+        else []
+    )
+    wanted = _most_frequent(state_counts, limits["state"], selected_state_ids)
+    states = MemberState.objects.only("id", "iso3", "short_en").in_bulk([int(k) for k in wanted])
     state_values = [
         FacetValue(s.iso3, s.short_en, state_counts[s.pk], s.iso3 in selected_states)
         for s in sorted(states.values(), key=lambda s: (-state_counts[s.pk], s.short_en))
-    ][:FACET_VALUES_SHOWN]
+    ]
 
-    def simple(param: str, label: str, counts: dict, name, order) -> Facet:
+    def simple(param: str, label: str, name, order) -> Facet:
+        counts = buckets(param)
         selected = {str(v) for v in cleaned.get(param) or []}
         values = [
             FacetValue(str(key), str(name(key)), count, str(key) in selected)
             for key, count in sorted(counts.items(), key=order)
         ]
-        return Facet(param, label, values)
+        return Facet(param, label, values, len(counts))
 
     language_names = dict(LANGUAGES)
     type_names = dict(Letter.DocType.choices)
+    # Years are all kept (the histogram draws every one); the page lists the newest.
     return [
-        Facet("agenda", _("Agenda item"), agenda),
-        Facet("state", _("Sender state"), state_values),
-        simple("year", _("Year"), buckets("year"), lambda k: int(k), lambda kv: -int(kv[0])),
+        Facet("agenda", _("Agenda item"), shown(agenda, limits["agenda"]), len(agenda_counts)),
+        Facet("state", _("Sender state"), shown(state_values, limits["state"]), len(state_counts)),
+        simple("year", _("Year"), lambda k: int(k), lambda kv: -int(kv[0])),
         simple(
             "language",
             _("Language"),
-            buckets("language"),
             lambda k: language_names.get(k, k),
             lambda kv: (-kv[1], kv[0]),
         ),
         simple(
             "type",
             _("Document type"),
-            buckets("type"),
             lambda k: type_names.get(k, k),
             lambda kv: (-kv[1], kv[0]),
         ),

@@ -399,16 +399,7 @@ def status() -> Status:
         state = usable(directory, identity)
         cursor.execute("SELECT coalesce(max(id), 0) FROM archive_searchchange")
         last_change = cursor.fetchone()[0]
-        pending, oldest = 0, None
-        if state is not None:
-            cursor.execute(
-                "SELECT count(*), extract(epoch FROM now() - min(c.changed_at))"
-                " FROM archive_searchchange c"
-                " WHERE c.txid >= pg_snapshot_xmin(%(previous)s::pg_snapshot)::text::bigint"
-                " AND NOT pg_visible_in_snapshot(c.txid::text::xid8, %(previous)s::pg_snapshot)",
-                {"previous": state.snapshot},
-            )
-            pending, oldest = cursor.fetchone()
+        pending, oldest = pending_changes(cursor, state) if state is not None else (0, None)
     count = 0
     if state is not None:
         index = open_index(directory)
@@ -423,6 +414,21 @@ def status() -> Status:
         last_change_id=last_change,
         size_bytes=size,
     )
+
+
+def pending_changes(cursor, state: IndexState) -> tuple[int, float | None]:
+    """(committed changes the index has not applied, age in seconds of the oldest of them).
+    The age is measured on the clock, not from now(), which is when the reading transaction
+    began."""
+    cursor.execute(
+        "SELECT count(*), extract(epoch FROM clock_timestamp() - min(c.changed_at))"
+        " FROM archive_searchchange c"
+        " WHERE c.txid >= pg_snapshot_xmin(%(previous)s::pg_snapshot)::text::bigint"
+        " AND NOT pg_visible_in_snapshot(c.txid::text::xid8, %(previous)s::pg_snapshot)",
+        {"previous": state.snapshot},
+    )
+    count, oldest = cursor.fetchone()
+    return count, float(oldest) if oldest is not None else None
 
 
 # --- the follower: keeps this machine's index current --------------------------------------

@@ -143,9 +143,18 @@ def _date_range(field: str, start: dt.date | None, stop: dt.date | None) -> Quer
         schema(),
         field,
         tantivy.FieldType.Date,
-        as_datetime(start) if start else tantivy.MIN_DATETIME,
-        as_datetime(stop) if stop else tantivy.MAX_DATETIME,
+        _representable(start, tantivy.MIN_DATETIME),
+        _representable(stop, tantivy.MAX_DATETIME),
     )
+
+
+def _representable(day: dt.date | None, default: dt.datetime) -> dt.datetime:
+    """A date as the index's range query takes it: Tantivy's dates span 1677-2262 only (a
+    valid date such as 0145-03-26 made a 500); no letter is dated outside, so beyond
+    either end is that end."""
+    if not day:
+        return default
+    return min(max(as_datetime(day), tantivy.MIN_DATETIME), tantivy.MAX_DATETIME)
 
 
 @dataclass

@@ -13,6 +13,11 @@ def row_title(letter) -> labels.RowTitle:
 
 
 @register.filter
+def letter_meta(letter):
+    return labels.letter_meta(letter)
+
+
+@register.filter
 def readable(text: str) -> str:
     return labels.readable_caps(text or "")
 

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from archive.models import AgendaItem
 from archive.search import visible_letters
+from archive.search.engine import FACET_VALUES_SHOWN
 
 # pytest-django creates the test database only when a collected test asks for it; without this
 # mark, running the browser tests alone would serve (and import into) the real archive.
@@ -142,17 +143,24 @@ def test_without_javascript_search_filter_and_page_work(page_without_javascript,
     page = page_without_javascript
     _combine_filters_and_page_through(page, live_url)
 
-    # The type-to-filter box is an enhancement: without the script every agenda item is listed.
+    # The type-to-filter box is an enhancement. Without the script a facet lists its ten most
+    # frequent values, and a link lists every agenda item; another goes back.
     page.goto(live_url + "/search/")
     expect(page.locator(".facet-filter")).to_have_count(0)
     agenda_items_with_letters = (
         AgendaItem.objects.filter(letter_links__letter__in=visible_letters()).distinct().count()
     )
-    assert agenda_items_with_letters > 8
-    expect(_facet(page, "Agenda item").locator("li")).to_have_count(agenda_items_with_letters)
-    expect(_facet(page, "Agenda item").locator("li:visible")).to_have_count(
-        agenda_items_with_letters
-    )
+    assert agenda_items_with_letters > FACET_VALUES_SHOWN
+    agenda = _facet(page, "Agenda item")
+    expect(agenda.locator("li")).to_have_count(FACET_VALUES_SHOWN)
+    more = agenda_items_with_letters - FACET_VALUES_SHOWN
+    agenda.get_by_role("link", name=f"Show {more} more (Agenda item)").click()
+    assert _query(page) == {"facet": ["agenda"]}
+    agenda = _facet(page, "Agenda item")
+    expect(agenda.locator("li")).to_have_count(agenda_items_with_letters)
+    expect(agenda.locator("li:visible")).to_have_count(agenda_items_with_letters)
+    agenda.get_by_role("link", name="Show the most frequent only").click()
+    expect(_facet(page, "Agenda item").locator("li")).to_have_count(FACET_VALUES_SHOWN)
 
 
 # (c) --------------------------------------------------------------------------------------------
@@ -247,7 +255,7 @@ def test_language_checkbox_with_space_and_apply_with_enter(page, live_url):
 
 
 def test_type_to_filter_narrows_a_long_facet_list_and_keeps_keyboard_order(page, live_url):
-    page.goto(live_url + "/search/")
+    page.goto(live_url + "/search/?facet=agenda")  # the facet listed whole
     agenda = _facet(page, "Agenda item")
     values = agenda.locator("li").count()
     assert values > 8
@@ -272,7 +280,7 @@ def test_type_to_filter_narrows_a_long_facet_list_and_keeps_keyboard_order(page,
     expect(page.locator(".hit .letter-title")).to_contain_text(FRENCH_LETTER_TITLE)
 
     # Emptying the box lists every value again.
-    page.goto(live_url + "/search/")
+    page.goto(live_url + "/search/?facet=agenda")
     box = _facet(page, "Agenda item").get_by_role("searchbox")
     box.fill("palestin")
     narrowed = _facet(page, "Agenda item").locator("li:visible").count()
