@@ -24,21 +24,22 @@ first and then finds the letter it stored.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import re
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import django
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from archive.extract import ExtractionError, extract_text
+from archive import letter_files
 from archive.labels import readable_caps
+from archive.letter_files import SOURCE_QUALITY, IngestError, LetterFile
+from archive.letter_files import parse_letter_file as parse_letter_file  # for archive.upload
 from archive.models import (
     AgendaItem,
     Annex,
@@ -53,15 +54,12 @@ from archive.models import (
     SourceFile,
     Topic,
 )
-from archive.parsing import ParsedLetter, ParseError, parse_letter
+from archive.parsing import ParsedLetter
 from archive.parsing.readings import uncertain_fields
 from archive.parsing.states import resolve_state
 
 PARSER_VERSION = "7"  # bump when parsing changes: the next import refreshes every letter
 SUPPORTED_SUFFIXES = {".txt", ".md", ".pdf", ".docx"}
-# How good a text's source is: an official PDF's text layer is what the UN published; a Word
-# file is the sender's draft; a .txt or .md is a conversion; OCR reads the page, with errors.
-SOURCE_QUALITY = {"ocr": 1, "txt": 2, "md": 2, "docx": 3, "pdf": 4}
 SOURCE_LABELS = {
     1: "a scan read by OCR",
     2: "a plain-text file",
@@ -75,14 +73,6 @@ _MAX_SYMBOLS_TEXT = 200
 _ATTEMPTS = 3
 
 
-class IngestError(ValueError):
-    """A file that cannot become a letter; `reason` is shown to the editor as it is."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
 @dataclass(frozen=True)
 class IngestResult:
     # "created", "updated", "unchanged", or "kept": the letter was reviewed by an editor, or
@@ -94,44 +84,23 @@ class IngestResult:
     note: str = ""  # why ("kept as stored (the letter was reviewed by an editor)")
 
 
-@dataclass(frozen=True)
-class LetterFile:
-    """One file read and parsed, not stored yet."""
-
-    parsed: ParsedLetter
-    sha256: str
-    file_format: str
-    warnings: tuple[str, ...] = ()  # e.g. "Text produced by OCR; check it."
-    by_ocr: bool = False
-
-    @property
-    def source_quality(self) -> int:
-        return SOURCE_QUALITY["ocr" if self.by_ocr else self.file_format]
-
-
 def read_letter_file(data: bytes, filename: str) -> LetterFile:
-    """Extract and parse one file.
-
-    Raises IngestError with a reason fit for the import summary or the upload form.
-    """
-    try:
-        extracted = extract_text(data, filename, max_bytes=settings.UPLOAD_MAX_BYTES)
-    except ExtractionError as error:
-        raise IngestError(error.reason) from error
-    return parse_letter_file(
-        extracted.text, extracted.sha256, extracted.format, extracted.warnings, extracted.by_ocr
-    )
+    """Extract and parse one file (see archive.letter_files)."""
+    return letter_files.read_letter_file(data, filename, max_bytes=settings.UPLOAD_MAX_BYTES)
 
 
-def parse_letter_file(
-    text: str, sha256: str, file_format: str, warnings=(), by_ocr: bool = False
-) -> LetterFile:
-    """Parse text already extracted (the upload review reads the text stored at upload)."""
-    try:
-        parsed = parse_letter(text)
-    except ParseError as error:
-        raise IngestError(str(error)) from error
-    return LetterFile(parsed, sha256, file_format, tuple(warnings), by_ocr)
+def read_letter_bytes(
+    items: list[tuple[bytes, str]], *, jobs: int = 1
+) -> Iterator[LetterFile | IngestError]:
+    """(bytes, file name) pairs read and parsed, in order, in ``jobs`` processes."""
+    return letter_files.read_letter_bytes(items, jobs=jobs, max_bytes=settings.UPLOAD_MAX_BYTES)
+
+
+def read_letter_files(
+    paths: list[Path], *, jobs: int = 1
+) -> Iterator[tuple[Path, LetterFile | IngestError, int]]:
+    """Files read and parsed, in order, in ``jobs`` processes (see archive.letter_files)."""
+    return letter_files.read_letter_files(paths, jobs=jobs, max_bytes=settings.UPLOAD_MAX_BYTES)
 
 
 def ingest_file(path: Path) -> IngestResult:
@@ -140,68 +109,16 @@ def ingest_file(path: Path) -> IngestResult:
     return store_letter_file(read_letter_file(data, path.name), path.name, len(data))
 
 
-def _read_for_import(path: Path) -> tuple[Path, LetterFile | IngestError, int]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return path, IngestError(f"Cannot read the file: {error.strerror}."), 0
-    try:
-        return path, read_letter_file(data, path.name), len(data)
-    except IngestError as error:
-        return path, error, len(data)
-
-
-def _read_named_bytes(item: tuple[bytes, str]) -> LetterFile | IngestError:
-    data, name = item
-    try:
-        return read_letter_file(data, name)
-    except IngestError as error:
-        return error
-
-
-def read_letter_bytes(
-    items: list[tuple[bytes, str]], *, jobs: int = 1
-) -> Iterator[LetterFile | IngestError]:
-    """(bytes, file name) pairs read and parsed, in order, in ``jobs`` processes."""
-    if jobs <= 1:
-        yield from map(_read_named_bytes, items)
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=django.setup) as pool:
-        yield from pool.map(_read_named_bytes, items, chunksize=8)
-
-
-def read_letter_files(
-    paths: list[Path], *, jobs: int = 1
-) -> Iterator[tuple[Path, LetterFile | IngestError, int]]:
-    """Read and parse files, in order: (path, the file read or why not, its size).
-
-    With jobs > 1 the reading and parsing (the import's CPU work) runs in that many
-    processes while the caller stores what is ready; storing stays in one process, one
-    transaction per letter, so every guarantee of ingest_letter holds. The processes are
-    spawned (not forked): a fork would share this process's database connection."""
-    if jobs <= 1:
-        yield from map(_read_for_import, paths)
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=django.setup) as pool:
-        yield from pool.map(_read_for_import, paths, chunksize=8)
-
-
-def store_letter_file(letter_file: LetterFile, name: str, size: int) -> IngestResult:
-    """Store one read file, retrying when a concurrent import got in the way.
+def store_letter_file(
+    letter_file: LetterFile, name: str, size: int, *, synthetic: bool = False
+) -> IngestResult:
+    """Store one read file in its own transaction, retrying when a concurrent import got in
+    the way.
 
     Raises IngestError for every failure, database errors included, with its reason."""
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            return ingest_letter(
-                letter_file.parsed,
-                source_name=name,
-                source_sha256=letter_file.sha256,
-                source_size=size,
-                source_format=letter_file.file_format,
-                source_quality=letter_file.source_quality,
-            )
+            return _ingest_file(letter_file, name, size, synthetic)
         except (IntegrityError, OperationalError) as error:
             if attempt == _ATTEMPTS:
                 raise IngestError(_database_reason(error)) from error
@@ -210,9 +127,271 @@ def store_letter_file(letter_file: LetterFile, name: str, size: int) -> IngestRe
     raise AssertionError("unreachable")
 
 
+def _ingest_file(letter_file: LetterFile, name: str, size: int, synthetic: bool) -> IngestResult:
+    return ingest_letter(
+        letter_file.parsed,
+        source_name=name,
+        source_sha256=letter_file.sha256,
+        source_size=size,
+        source_format=letter_file.file_format,
+        source_quality=letter_file.source_quality,
+        synthetic=synthetic,
+    )
+
+
 def _database_reason(error: DatabaseError) -> str:
     first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
     return f"The database refused this letter ({first_line[:300]}); nothing of it was saved."
+
+
+# ---- Bulk imports: many letters a transaction ------------------------------------------
+#
+# `import_letters` stores letters in batches: one transaction for a batch, each letter in it
+# atomic on its own. The letters that are new (no stored symbol, fingerprint or checksum of
+# theirs, none shared with an earlier file of the batch) are stored together, a few INSERTs
+# per table for all of them, with the same values as ingest_letter gives (the same _fill_*
+# helpers); every other file (an update, a conflict, a second language) goes through
+# ingest_letter in a savepoint. When the database refuses a group of new letters, the group
+# is stored again letter by letter, so that a failure is one file's. A batch commits whole or
+# not at all: a kill leaves whole letters, never a part of one.
+
+
+@dataclass(frozen=True)
+class ImportEntry:
+    """One file of a bulk import: read and parsed, or why not."""
+
+    source_name: str
+    read: LetterFile | IngestError
+    size: int
+    synthetic: bool = False
+
+
+def import_in_batches(
+    entries: Iterable[ImportEntry], batch_size: int
+) -> Iterator[tuple[ImportEntry, IngestResult | IngestError]]:
+    """Store the entries, ``batch_size`` a transaction; yield each with what happened.
+
+    A batch of one is ingest_letter in a transaction of its own (with its retries)."""
+    if batch_size <= 1:
+        for entry in entries:
+            yield entry, _store_alone(entry)
+        return
+    batch: list[ImportEntry] = []
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) >= batch_size:
+            yield from zip(batch, store_batch(batch), strict=True)
+            batch = []
+    if batch:
+        yield from zip(batch, store_batch(batch), strict=True)
+
+
+def store_batch(entries: list[ImportEntry]) -> list[IngestResult | IngestError]:
+    """Store entries in one transaction, each letter atomically; never raises for a file."""
+    try:
+        with transaction.atomic():
+            results, retry = _store_batch(entries)
+    except DatabaseError:
+        # The batch itself failed (a deadlock with a concurrent import, a refused lookup):
+        # letter by letter, each with its own reason if it fails.
+        return [_store_alone(entry) for entry in entries]
+    for index in retry:  # a concurrent import got in the way of these letters: now, alone
+        results[index] = _store_alone(entries[index])
+    return results
+
+
+def _store_alone(entry: ImportEntry) -> IngestResult | IngestError:
+    if isinstance(entry.read, IngestError):
+        return entry.read
+    try:
+        return store_letter_file(
+            entry.read, entry.source_name, entry.size, synthetic=entry.synthetic
+        )
+    except IngestError as error:
+        return error
+
+
+def _store_batch(entries: list[ImportEntry]) -> tuple[list, list[int]]:
+    results: list[IngestResult | IngestError | None] = [None] * len(entries)
+    retry: list[int] = []
+    ready = [(i, e) for i, e in enumerate(entries) if isinstance(e.read, LetterFile)]
+    for index, entry in enumerate(entries):
+        if isinstance(entry.read, IngestError):
+            results[index] = entry.read
+    keys = {i: _identity_keys(e.read.parsed, e.read.sha256) for i, e in ready}
+    # Agenda items are shared between letters: locked too, so that two importers never
+    # wait on each other's new item rows.
+    items = {f"agenda:{k}" for _, e in ready for k in _agenda_keys(e.read.parsed)}
+    _lock_keys(set().union(items, *keys.values()))
+    taken = _stored_keys(set().union(*keys.values()))
+    group: list[tuple[int, ImportEntry]] = []
+    for index, entry in ready:
+        if _symbols_fit(entry.read.parsed) and not keys[index] & taken:
+            group.append((index, entry))
+            taken |= keys[index]
+            continue
+        _store_group(group, results, retry)
+        group = []
+        taken |= keys[index]
+        results[index] = _store_in_batch(entry)
+        if results[index] is None:
+            retry.append(index)
+    _store_group(group, results, retry)
+    return results, retry
+
+
+def _stored_keys(keys: set[str]) -> set[str]:
+    """Those of these identity keys that the archive already has."""
+    values = defaultdict(list)
+    for key in keys:
+        kind, _, value = key.partition(":")
+        values[kind].append(value)
+    stored = LetterSymbol.objects.filter(lookup__in=values["symbol"]).values_list(
+        "lookup", flat=True
+    )
+    found = {f"symbol:{v}" for v in stored}
+    stored = Letter.objects.filter(fingerprint__in=values["fingerprint"])
+    found |= {f"fingerprint:{v}" for v in stored.values_list("fingerprint", flat=True)}
+    stored = SourceFile.objects.filter(sha256__in=values["source"])
+    found |= {f"source:{v}" for v in stored.values_list("sha256", flat=True)}
+    return found
+
+
+def _store_in_batch(entry: ImportEntry) -> IngestResult | IngestError | None:
+    """One letter through ingest_letter, in a savepoint; None: retry it after the batch."""
+    try:
+        return _ingest_file(entry.read, entry.source_name, entry.size, entry.synthetic)
+    except IngestError as error:
+        return error
+    except (IntegrityError, OperationalError):
+        return None
+    except DatabaseError as error:
+        return IngestError(_database_reason(error))
+
+
+def _store_group(group: list[tuple[int, ImportEntry]], results: list, retry: list[int]) -> None:
+    if not group:
+        return
+    try:
+        with transaction.atomic():
+            created = _create_letters([entry for _, entry in group])
+    except DatabaseError:
+        # Which letter the database refused is not known: each one again, on its own.
+        for index, entry in group:
+            results[index] = _store_in_batch(entry)
+            if results[index] is None:
+                retry.append(index)
+        return
+    for (index, _), result in zip(group, created, strict=True):
+        results[index] = result
+
+
+def _create_letters(entries: list[ImportEntry]) -> list[IngestResult]:
+    """New letters, with the rows ingest_letter would write for them, a few INSERTs in all."""
+    readings = [entry.read.parsed for entry in entries]
+    states = _member_states(
+        {p.sender.state for p in readings if p.sender}
+        | {claim.accused_state for p in readings for claim in p.claims}
+    )
+    letters = []
+    for entry, parsed in zip(entries, readings, strict=True):
+        letter = Letter(is_synthetic=entry.synthetic)
+        _fill_letter(letter, parsed, states=states)
+        letters.append(letter)
+    Letter.objects.bulk_create(letters)
+    LetterSymbol.objects.bulk_create(
+        row
+        for letter, parsed in zip(letters, readings, strict=True)
+        for row in _symbol_rows(letter, parsed.symbols, set())
+    )
+    texts = []
+    for letter, parsed, entry in zip(letters, readings, entries, strict=True):
+        text = LetterText(letter=letter, language=parsed.language)
+        read = entry.read
+        _fill_text(
+            text,
+            parsed,
+            list(parsed.symbols),
+            entry.source_name,
+            read.sha256,
+            read.file_format,
+            read.source_quality,
+        )
+        texts.append(text)
+    LetterText.objects.bulk_create(texts)
+    annexes = [
+        {annex.order: Annex(letter_text=text, order=annex.order) for annex in parsed.annexes}
+        for text, parsed in zip(texts, readings, strict=True)
+    ]
+    for rows, parsed in zip(annexes, readings, strict=True):
+        for annex in parsed.annexes:
+            _fill_annex(rows[annex.order], annex)
+    Annex.objects.bulk_create(row for rows in annexes for row in rows.values())
+    differences = _link_new_letters_to_agenda_items(letters, readings)
+    Signatory.objects.bulk_create(
+        row
+        for letter, parsed in zip(letters, readings, strict=True)
+        for row in _signatory_rows(letter, parsed)
+    )
+    LetterCitation.objects.bulk_create(
+        row
+        for letter, parsed in zip(letters, readings, strict=True)
+        for row in _citation_rows(letter, parsed, set())
+    )
+    IncidentClaim.objects.bulk_create(
+        row
+        for letter, text, rows, parsed in zip(letters, texts, annexes, readings, strict=True)
+        for row in _new_claim_rows(letter, text, rows, parsed, states)
+    )
+    SourceFile.objects.bulk_create(
+        SourceFile(
+            sha256=entry.read.sha256,
+            original_name=entry.source_name[:255],
+            size=entry.size,
+            file_format=entry.read.file_format,
+            letter_text=text,
+        )
+        for entry, text in zip(entries, texts, strict=True)
+    )
+    return [
+        IngestResult("created", letter, text, tuple(found))
+        for letter, text, found in zip(letters, texts, differences, strict=True)
+    ]
+
+
+def _link_new_letters_to_agenda_items(letters: list[Letter], readings: list) -> list[list[str]]:
+    """_store_agenda_items for new letters, in file order: the first letter to print an
+    item's title gives it. Returns each letter's differences."""
+    keys = {key for parsed in readings for key in _agenda_keys(parsed)}
+    items = {}
+    if keys:
+        wanted = Q()
+        for session, number, sub_item in keys:
+            wanted |= Q(ga_session=session, number=number, sub_item=sub_item)
+        items = {(i.ga_session, i.number, i.sub_item): i for i in AgendaItem.objects.filter(wanted)}
+    new_items = {
+        key: AgendaItem(ga_session=key[0], number=key[1], sub_item=key[2])
+        for key in keys
+        if key not in items
+    }
+    items |= new_items
+    links, differences, changed = [], [], {}
+    for letter, parsed in zip(letters, readings, strict=True):
+        if not _agenda_keys(parsed):
+            differences.append([])
+            continue
+        found = _link_agenda_items(letter, parsed, items)
+        links += found[0]
+        differences.append(found[1])
+        changed |= {id(item): item for item in found[2] if item.pk is not None}
+    AgendaItem.objects.bulk_create(sorted(new_items.values(), key=_agenda_order))
+    AgendaItem.objects.bulk_update(changed.values(), ["titles", "topic"])
+    LetterAgendaItem.objects.bulk_create(links)
+    return differences
+
+
+def _agenda_order(item: AgendaItem) -> tuple:
+    return item.ga_session, item.number, item.sub_item
 
 
 def fingerprint(parsed: ParsedLetter) -> str:
@@ -262,13 +441,28 @@ def find_letter(parsed: ParsedLetter) -> Letter | None:
     return letter
 
 
-def _lock_identity(parsed: ParsedLetter, source_sha256: str) -> None:
-    """Serialize concurrent imports of one letter until this transaction ends."""
-    keys = sorted(
+def _symbols_fit(parsed: ParsedLetter) -> bool:
+    return len(" ".join(parsed.symbols)) <= _MAX_SYMBOLS_TEXT and all(
+        len(s) <= 60 for s in parsed.symbols
+    )
+
+
+def _identity_keys(parsed: ParsedLetter, source_sha256: str) -> set[str]:
+    """What identifies a letter's file: its symbols (else its fingerprint), its checksum."""
+    return (
         {f"symbol:{s.upper()}" for s in parsed.symbols}
         | ({f"fingerprint:{fingerprint(parsed)}"} if not parsed.symbols else set())
         | {f"source:{source_sha256}"}
     )
+
+
+def _lock_identity(parsed: ParsedLetter, source_sha256: str) -> None:
+    """Serialize concurrent imports of one letter until this transaction ends."""
+    _lock_keys(_identity_keys(parsed, source_sha256))
+
+
+def _lock_keys(keys: set[str]) -> None:
+    keys = sorted(keys)
     with connection.cursor() as cursor:
         # One statement, the keys in sorted order (two importers never lock in opposite orders).
         cursor.execute(
@@ -305,9 +499,7 @@ def ingest_letter(
     """
     if source_quality is None:
         source_quality = SOURCE_QUALITY.get(source_format, 0)
-    if len(" ".join(parsed.symbols)) > _MAX_SYMBOLS_TEXT or any(
-        len(s) > 60 for s in parsed.symbols
-    ):
+    if not _symbols_fit(parsed):
         raise IngestError("The document symbols are too long to be UN symbols.")
     _lock_identity(parsed, source_sha256)
     letter = find_letter(parsed)
@@ -356,19 +548,9 @@ def ingest_letter(
     symbols = _store_symbols(letter, parsed.symbols, new=new_letter)
 
     letter_text = existing_text or LetterText(letter=letter, language=parsed.language)
-    letter_text.title = parsed.title or ""
-    letter_text.masthead = parsed.masthead
-    letter_text.body = parsed.body
-    letter_text.full_text = parsed.text
-    letter_text.symbols_text = " ".join(symbols)[:_MAX_SYMBOLS_TEXT]
-    letter_text.annexes_text = "\n\n".join(
-        "\n".join(filter(None, [a.heading, a.title, a.text])) for a in parsed.annexes
+    _fill_text(
+        letter_text, parsed, symbols, source_name, source_sha256, source_format, source_quality
     )
-    letter_text.source_name = source_name[:255]
-    letter_text.source_sha256 = source_sha256
-    letter_text.source_format = source_format[:5]
-    letter_text.source_quality = source_quality
-    letter_text.parser_version = PARSER_VERSION
     letter_text.save()
 
     annexes = _store_annexes(letter_text, parsed)
@@ -388,6 +570,30 @@ def ingest_letter(
         },
     )
     return IngestResult(status, letter, letter_text, tuple(differences))
+
+
+def _fill_text(
+    letter_text: LetterText,
+    parsed: ParsedLetter,
+    symbols: list[str],
+    source_name: str,
+    source_sha256: str,
+    source_format: str,
+    source_quality: int,
+) -> None:
+    letter_text.title = parsed.title or ""
+    letter_text.masthead = parsed.masthead
+    letter_text.body = parsed.body
+    letter_text.full_text = parsed.text
+    letter_text.symbols_text = " ".join(symbols)[:_MAX_SYMBOLS_TEXT]
+    letter_text.annexes_text = "\n\n".join(
+        "\n".join(filter(None, [a.heading, a.title, a.text])) for a in parsed.annexes
+    )
+    letter_text.source_name = source_name[:255]
+    letter_text.source_sha256 = source_sha256
+    letter_text.source_format = source_format[:5]
+    letter_text.source_quality = source_quality
+    letter_text.parser_version = PARSER_VERSION
 
 
 def _differences(
@@ -440,7 +646,9 @@ _LETTER_FIELDS = (
 )
 
 
-def _fill_letter(letter: Letter, parsed: ParsedLetter, *, editor: bool = False) -> None:
+def _fill_letter(
+    letter: Letter, parsed: ParsedLetter, *, editor: bool = False, states: dict | None = None
+) -> None:
     """Letter-level facts. A new letter takes them all; a known one only fills its blanks,
     except from a text in the original language, which is authoritative, or an editor's
     reading. Fields an editor entered are never changed by an import."""
@@ -449,7 +657,7 @@ def _fill_letter(letter: Letter, parsed: ParsedLetter, *, editor: bool = False) 
         or letter.pk is None
         or parsed.language == (parsed.original_language or letter.original_language)
     )
-    for field, value in _letter_values(parsed).items():
+    for field, value in _letter_values(parsed, states).items():
         if field in letter.edited_fields and not editor:
             continue
         # Never blank out a known fact because one text did not show it.
@@ -465,11 +673,16 @@ def _fill_letter(letter: Letter, parsed: ParsedLetter, *, editor: bool = False) 
         letter.fingerprint = fingerprint(parsed)
 
 
-def _letter_values(parsed: ParsedLetter) -> dict:
+def _letter_values(parsed: ParsedLetter, states: dict | None = None) -> dict:
+    """The letter's fields from a reading; ``states`` (printed name -> MemberState, from
+    _member_states) saves a query per letter in a batch."""
     has_ga = bool(parsed.ga_session) or any(s.startswith("A/") for s in parsed.symbols)
     has_sc = bool(parsed.sc_year) or any(s.startswith("S/") for s in parsed.symbols)
     sender = parsed.sender
-    state = resolve_member_state(sender.state) if sender and sender.state else None
+    if states is not None:
+        state = states.get(sender.state) if sender and sender.state else None
+    else:
+        state = resolve_member_state(sender.state) if sender and sender.state else None
     return {
         "doc_type": parsed.doc_type,
         "bodies": "GA_SC" if has_ga and has_sc else ("GA" if has_ga else "SC"),
@@ -508,14 +721,17 @@ def resolve_member_state(printed: str | None) -> MemberState | None:
 def _store_symbols(letter: Letter, symbols: tuple[str, ...], *, new: bool) -> list[str]:
     """Add the symbols the letter lacks; return all its symbols in order."""
     stored = [] if new else list(letter.symbols.all())
-    known = {s.lookup for s in stored}
-    added = [
+    added = _symbol_rows(letter, symbols, {s.lookup for s in stored})
+    LetterSymbol.objects.bulk_create(added)
+    return [s.symbol for s in sorted([*stored, *added], key=lambda s: s.position)]
+
+
+def _symbol_rows(letter: Letter, symbols: tuple[str, ...], known: set[str]) -> list:
+    return [
         LetterSymbol(letter=letter, symbol=symbol, lookup=symbol.upper(), position=position)
         for position, symbol in enumerate(symbols)
         if symbol.upper() not in known
     ]
-    LetterSymbol.objects.bulk_create(added)
-    return [s.symbol for s in sorted([*stored, *added], key=lambda s: s.position)]
 
 
 def _store_annexes(letter_text: LetterText, parsed: ParsedLetter) -> dict[int, Annex]:
@@ -526,13 +742,7 @@ def _store_annexes(letter_text: LetterText, parsed: ParsedLetter) -> dict[int, A
     annexes = {}
     for annex in parsed.annexes:
         row = stored.pop(annex.order, None) or Annex(letter_text=letter_text, order=annex.order)
-        row.heading = annex.heading or ""
-        row.title = annex.title or ""
-        row.letter_date = annex.letter_date
-        row.author_person = (annex.signatory.name if annex.signatory else "")[:200]
-        row.author_role = ((annex.signatory.role or "") if annex.signatory else "")[:200]
-        row.original_language = annex.original_language or ""
-        row.text = annex.text
+        _fill_annex(row, annex)
         row.save()
         annexes[annex.order] = row
     reviewed = IncidentClaim.objects.exclude(review_status=IncidentClaim.Review.UNREVIEWED)
@@ -542,6 +752,16 @@ def _store_annexes(letter_text: LetterText, parsed: ParsedLetter) -> dict[int, A
     return annexes
 
 
+def _fill_annex(row: Annex, annex) -> None:
+    row.heading = annex.heading or ""
+    row.title = annex.title or ""
+    row.letter_date = annex.letter_date
+    row.author_person = (annex.signatory.name if annex.signatory else "")[:200]
+    row.author_role = ((annex.signatory.role or "") if annex.signatory else "")[:200]
+    row.original_language = annex.original_language or ""
+    row.text = annex.text
+
+
 def _store_agenda_items(letter: Letter, parsed: ParsedLetter) -> list[str]:
     """Link the letter to its agenda items; return the titles it prints differently.
 
@@ -549,27 +769,46 @@ def _store_agenda_items(letter: Letter, parsed: ParsedLetter) -> list[str]:
     one's title (or its topic). A title printed differently is returned for the editor."""
     if not parsed.ga_session or not parsed.agenda_items:
         return []  # an item number means nothing without its session
-    links = []
-    differences = []
-    for position, ref in enumerate(parsed.agenda_items):
-        item, _ = AgendaItem.objects.get_or_create(
-            ga_session=parsed.ga_session, number=ref.number, sub_item=ref.sub_item
+    items = {}
+    for key in _agenda_keys(parsed):
+        items[key], _ = AgendaItem.objects.get_or_create(
+            ga_session=key[0], number=key[1], sub_item=key[2]
         )
+    links, differences, changed = _link_agenda_items(letter, parsed, items)
+    for item in changed:
+        item.save()
+    LetterAgendaItem.objects.filter(letter=letter).delete()
+    LetterAgendaItem.objects.bulk_create(links)
+    return differences
+
+
+def _agenda_keys(parsed: ParsedLetter) -> list[tuple[int, int, str]]:
+    if not parsed.ga_session:
+        return []  # an item number means nothing without its session
+    return [(parsed.ga_session, ref.number, ref.sub_item) for ref in parsed.agenda_items]
+
+
+def _link_agenda_items(letter: Letter, parsed: ParsedLetter, items: dict) -> tuple:
+    """The letter's links to its agenda items (``items``: key -> AgendaItem, stored or not),
+    the titles it prints differently, and the items it gave a first title (to save)."""
+    links, differences, changed = [], [], []
+    for position, (key, ref) in enumerate(
+        zip(_agenda_keys(parsed), parsed.agenda_items, strict=True)
+    ):
+        item = items[key]
         stored_title = item.titles.get(parsed.language)
         if ref.title and not stored_title:
             item.titles[parsed.language] = ref.title
             if parsed.language == "en" and item.topic_id is None:
                 item.topic = _topic_for(ref.title)
-            item.save()
+            changed.append(item)
         elif ref.title and _comparable(ref.title) != _comparable(stored_title):
             differences.append(
                 f"agenda item {item.label} of session {item.ga_session}: the archive's title "
                 f"“{stored_title}” is kept; this letter prints “{ref.title}”"
             )
         links.append(LetterAgendaItem(letter=letter, agenda_item=item, position=position))
-    LetterAgendaItem.objects.filter(letter=letter).delete()
-    LetterAgendaItem.objects.bulk_create(links)
-    return differences
+    return links, differences, changed
 
 
 def _comparable(title: str) -> str:
@@ -589,6 +828,11 @@ def _topic_for(english_title: str) -> Topic:
 def _store_signatories(letter: Letter, parsed: ParsedLetter) -> None:
     if not parsed.signatories:
         return
+    letter.signatories.all().delete()
+    Signatory.objects.bulk_create(_signatory_rows(letter, parsed))
+
+
+def _signatory_rows(letter: Letter, parsed: ParsedLetter) -> list:
     roles = {}
     if parsed.sender:
         roles[parsed.sender.name] = parsed.sender.role or ""
@@ -597,8 +841,7 @@ def _store_signatories(letter: Letter, parsed: ParsedLetter) -> None:
         if annex.signatory:
             roles.setdefault(annex.signatory.name, annex.signatory.role or "")
             annex_of[annex.signatory.name] = annex.order
-    letter.signatories.all().delete()
-    Signatory.objects.bulk_create(
+    return [
         Signatory(
             letter=letter,
             name=name[:200],
@@ -607,18 +850,21 @@ def _store_signatories(letter: Letter, parsed: ParsedLetter) -> None:
             position=position,
         )
         for position, name in enumerate(parsed.signatories)
-    )
+    ]
 
 
 def _store_citations(letter: Letter, parsed: ParsedLetter) -> None:
-    own = {s.upper() for s in parsed.symbols}
-    cited = [s for s in parsed.cited_symbols if s.upper() not in own]
     known = set(letter.citations.values_list("cited_lookup", flat=True))
-    LetterCitation.objects.bulk_create(
+    LetterCitation.objects.bulk_create(_citation_rows(letter, parsed, known))
+
+
+def _citation_rows(letter: Letter, parsed: ParsedLetter, known: set[str]) -> list:
+    own = {s.upper() for s in parsed.symbols}
+    return [
         LetterCitation(letter=letter, cited_lookup=s.upper(), cited_symbol=s)
-        for s in cited
-        if s.upper() not in known
-    )
+        for s in parsed.cited_symbols
+        if s.upper() not in own and s.upper() not in known
+    ]
 
 
 def _claim_key(section: int, quote: str) -> tuple[int, str]:
@@ -661,28 +907,7 @@ def _store_claims(
         if row is None:
             row = IncidentClaim(letter=letter, letter_text=letter_text)
             new_rows.append(row)
-        accused_state = states.get(claim.accused_state)
-        row.annex = annex
-        row.kind = claim.kind[:100]
-        row.claimant = claimant
-        row.claimant_name = (claimant.short_en if claimant else claim.claimant or "")[:200]
-        row.accused_name = (claim.accused or "")[:300]
-        row.accused_state = accused_state
-        row.date = claim.date
-        row.period_start = claim.period_start
-        row.period_end = claim.period_end
-        row.date_precision = claim.date_precision
-        row.place = (claim.place or "")[:300]
-        row.killed = claim.killed
-        row.killed_civilians = claim.killed_civilians
-        row.injured = claim.injured
-        row.injured_civilians = claim.injured_civilians
-        row.victims = (claim.victims or "")[:300]
-        row.quote = claim.quote
-        row.quote_start = claim.quote_start
-        row.quote_end = claim.quote_end
-        row.confidence = claim.confidence
-        row.found_by = claim.found_by[:50]
+        _fill_claim(row, claim, annex, claimant, states)
         if row.pk is not None:
             row.save()
     IncidentClaim.objects.bulk_create(new_rows)
@@ -692,6 +917,46 @@ def _store_claims(
         if claim.review_status == IncidentClaim.Review.UNREVIEWED
     ]
     IncidentClaim.objects.filter(pk__in=unreviewed_gone).delete()
+
+
+def _new_claim_rows(letter, letter_text, annexes: dict, parsed: ParsedLetter, states: dict):
+    """The claims of a new letter (what _store_claims stores when nothing is stored yet)."""
+    seen, rows = set(), []
+    for claim in parsed.claims:
+        key = _claim_key(claim.section, claim.quote)
+        if key in seen:
+            continue
+        seen.add(key)
+        row = IncidentClaim(letter=letter, letter_text=letter_text)
+        annex = annexes.get(claim.section) if claim.section else None
+        _fill_claim(row, claim, annex, letter.sender_state, states)
+        rows.append(row)
+    return rows
+
+
+def _fill_claim(row: IncidentClaim, claim, annex, claimant, states: dict) -> None:
+    accused_state = states.get(claim.accused_state)
+    row.annex = annex
+    row.kind = claim.kind[:100]
+    row.claimant = claimant
+    row.claimant_name = (claimant.short_en if claimant else claim.claimant or "")[:200]
+    row.accused_name = (claim.accused or "")[:300]
+    row.accused_state = accused_state
+    row.date = claim.date
+    row.period_start = claim.period_start
+    row.period_end = claim.period_end
+    row.date_precision = claim.date_precision
+    row.place = (claim.place or "")[:300]
+    row.killed = claim.killed
+    row.killed_civilians = claim.killed_civilians
+    row.injured = claim.injured
+    row.injured_civilians = claim.injured_civilians
+    row.victims = (claim.victims or "")[:300]
+    row.quote = claim.quote
+    row.quote_start = claim.quote_start
+    row.quote_end = claim.quote_end
+    row.confidence = claim.confidence
+    row.found_by = claim.found_by[:50]
 
 
 def iter_letter_files(paths: list[Path]) -> list[Path]:

@@ -9,6 +9,7 @@ the importer is killed with SIGKILL, and the database must show the letters befo
 complete and nothing at all of it or of the ones after.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -72,9 +73,9 @@ def scratch_database():
             )
 
 
-def _import(database: str, folder: Path) -> subprocess.Popen:
+def _import(database: str, folder: Path, *options: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "manage.py", "import_letters", str(folder), "--quiet-progress"],
+        [sys.executable, "manage.py", "import_letters", str(folder), "--quiet-progress", *options],
         cwd=ROOT,
         env=environment_for_database(database),
         stdout=subprocess.PIPE,
@@ -160,8 +161,16 @@ def _counts(database: str) -> dict[str, int]:
         }
 
 
+@pytest.mark.parametrize(
+    "options, committed",
+    [
+        ((), "every letter before the one killed"),
+        # Batches of three, parsed in two processes: the batch of the letter killed goes whole.
+        (("--batch-size=3", "--jobs=2"), "the batches before the one killed"),
+    ],
+)
 def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_completes_it(
-    scratch_database, tmp_path
+    scratch_database, tmp_path, options, committed
 ):
     folder = tmp_path / "letters"
     folder.mkdir()
@@ -181,7 +190,7 @@ def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_complet
         " uploaded_at) VALUES (%s, 'blocker', '', 0, 'txt', now())",
         [blocked_sha256],
     )
-    importer = _import(scratch_database, folder)
+    importer = _import(scratch_database, folder, *options)
     try:
         with _connect(scratch_database, autocommit=True) as watcher:
             waiting = _wait_for(
@@ -211,6 +220,8 @@ def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_complet
             importer.wait()
     assert importer.returncode == -signal.SIGKILL
 
+    if committed.startswith("the batches"):
+        killed_at -= killed_at % 3
     states = _letter_states(scratch_database, files)
     assert states == {
         **dict.fromkeys(names[:killed_at], "complete"),
@@ -219,7 +230,7 @@ def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_complet
     }
 
     # Rerunning completes the set: the letters already in are unchanged, none twice.
-    rerun = _import(scratch_database, folder)
+    rerun = _import(scratch_database, folder, *options)
     out, err = rerun.communicate(timeout=TIMEOUT * 2)
     assert rerun.returncode == 0, err
     created, unchanged = len(names) - killed_at, killed_at
@@ -229,15 +240,16 @@ def test_a_killed_bulk_import_leaves_letters_whole_or_absent_and_a_rerun_complet
     assert counts["letter"] == counts["lettertext"] == counts["sourcefile"] == len(names)
 
     # And once more: nothing changes.
-    again = _import(scratch_database, folder)
+    again = _import(scratch_database, folder, *options)
     out, err = again.communicate(timeout=TIMEOUT * 2)
     assert again.returncode == 0, err
     assert f"0 created, 0 updated, {len(names)} unchanged, 0 failed" in out
     assert _counts(scratch_database) == counts
 
 
+@pytest.mark.parametrize("options", [(), ("--batch-size=3", "--jobs=2")])
 def test_two_imports_of_the_same_folder_at_once_both_finish_and_store_each_letter_once(
-    scratch_database, tmp_path
+    scratch_database, tmp_path, options
 ):
     folder = tmp_path / "letters"
     folder.mkdir()
@@ -245,7 +257,8 @@ def test_two_imports_of_the_same_folder_at_once_both_finish_and_store_each_lette
         shutil.copy(path, folder / path.name)
     files = iter_letter_files([folder])
 
-    first, second = _import(scratch_database, folder), _import(scratch_database, folder)
+    first = _import(scratch_database, folder, *options)
+    second = _import(scratch_database, folder, *options)
     outputs = [process.communicate(timeout=TIMEOUT * 2) for process in (first, second)]
 
     for process, (out, err) in zip((first, second), outputs, strict=True):
@@ -257,3 +270,37 @@ def test_two_imports_of_the_same_folder_at_once_both_finish_and_store_each_lette
     assert set(_letter_states(scratch_database, files).values()) == {"complete", "0"}
     counts = _counts(scratch_database)
     assert counts["letter"] == counts["lettertext"] == counts["sourcefile"] == len(files)
+
+
+def _parse_processes(importer: subprocess.Popen) -> list[int]:
+    """The importer's children that are alive (not zombies), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == importer.pid and fields[0] != "Z":
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return False
+
+
+def test_a_killed_parallel_import_leaves_no_parse_process_behind(scratch_database, tmp_path):
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for copy in range(50):
+        for path in LETTERS.glob("*.txt"):
+            shutil.copy(path, folder / f"{copy}-{path.name}")
+    importer = _import(scratch_database, folder, "--jobs=2")
+    try:
+        children = _wait_for(lambda: _parse_processes(importer), "the parse processes")
+    finally:
+        importer.send_signal(signal.SIGKILL)
+        importer.wait(timeout=TIMEOUT)
+    assert children
+    # Killed with SIGKILL, the importer could not stop them: they notice it is gone.
+    _wait_for(lambda: not any(map(_alive, children)), "the parse processes to end")

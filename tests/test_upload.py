@@ -711,7 +711,7 @@ def test_the_review_reads_the_text_extracted_at_upload_and_never_extracts_again(
     def extract_again(*args, **kwargs):
         raise AssertionError("the review page ran the extraction (OCR) again")
 
-    monkeypatch.setattr("archive.ingest.extract_text", extract_again)
+    monkeypatch.setattr("archive.letter_files.extract_text", extract_again)
     for _ in range(2):
         page = editor_client.get(review_location).content.decode()
         assert "Text produced by OCR; check it." in page

@@ -179,8 +179,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--import-rounds",
             type=int,
-            default=5,
+            default=125,
             help="Times the fixture letters are imported for the throughput figure (0: skip).",
+        )
+        parser.add_argument(
+            "--import-only",
+            action="store_true",
+            help="Measure the import throughput only (no search, list or detail pages).",
         )
         parser.add_argument(
             "--bench-database",
@@ -247,6 +252,7 @@ class Command(BaseCommand):
         argv += ["--serve", f"--port={options['port']}"] * options["serve"]
         argv += ["--regenerate"] * options["regenerate"] + ["--explain"] * options["explain"]
         argv += ["--generate-only"] * options["generate_only"]
+        argv += ["--import-only"] * options["import_only"]
         self.stdout.write(f"Benchmark database: {name}")
         with subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
             argv, env=env, stdout=subprocess.PIPE, text=True, bufsize=1
@@ -272,6 +278,8 @@ class Command(BaseCommand):
         corpus = self._corpus(wanted, options["regenerate"], options["seed"])
         if options["generate_only"]:
             return
+        if options["import_only"]:
+            return self._report_import(self._measure_import(options["import_rounds"]))
         index = self._index(options["rebuild_index"] or options["regenerate"])
         if options["serve"]:
             return self._serve(options["port"])
@@ -473,40 +481,38 @@ class Command(BaseCommand):
                     self.stdout.write(line)
 
     def _measure_import(self, rounds: int) -> dict | None:
-        """Parse and store the fixture letters `rounds` times through the one write path,
-        each copy under fresh synthetic symbols so every one is a new letter."""
+        """Parse and store the fixture letters `rounds` times as `import_letters` does
+        (parsing in one process per core, storing in batches in this one), each copy under
+        fresh synthetic symbols and checksum so every one is a new letter."""
         if rounds < 1:
             return None
-        try:
-            from archive.ingest import ingest_letter, iter_letter_files, read_letter_bytes
-            from archive.models import Letter
-        except ImportError as error:
-            self.stdout.write(f"Import throughput not measured: {error}")
-            return None
+        from archive.ingest import (
+            ImportEntry,
+            import_in_batches,
+            iter_letter_files,
+            read_letter_bytes,
+        )
+        from archive.management.commands.import_letters import BATCH_SIZE
+        from archive.models import Letter
+
         _delete_imported()
         files = [(p, p.read_bytes()) for p in iter_letter_files([FIXTURE_LETTERS])]
         copies = [(path, data) for _ in range(rounds) for path, data in files]
-        created, failed, serial = 0, 0, 0
+        created, failed = 0, 0
         began = time.perf_counter()
-        # As import_letters does: parsing in one process per core, storing in this one.
         jobs = min(4, os.cpu_count() or 1)
         read = read_letter_bytes([(data, path.name) for path, data in copies], jobs=jobs)
-        for (path, data), letter_file in zip(copies, read, strict=True):
-            serial += 1
-            if not hasattr(letter_file, "parsed"):  # a parser gap is reported, not fatal here
-                failed += 1
-                self.stdout.write(f"  import failed: {path.name}: {letter_file}")
-                continue
-            parsed = replace(letter_file.parsed, symbols=_fresh_symbols(letter_file.parsed, serial))
-            result = ingest_letter(
-                parsed,
-                source_name=f"{IMPORT_SOURCE_PREFIX}{serial}-{path.name}",
-                source_sha256=hashlib.sha256(data + str(serial).encode()).hexdigest(),
-                source_size=len(data),
-                source_format=letter_file.file_format,
-                synthetic=True,
+        entries = (
+            _fresh_entry(ImportEntry, serial, path, data, letter_file)
+            for serial, ((path, data), letter_file) in enumerate(
+                zip(copies, read, strict=True), start=1
             )
-            created += result.status == "created"
+        )
+        for entry, result in import_in_batches(entries, BATCH_SIZE):
+            if not hasattr(result, "status"):  # a parser gap is reported, not fatal here
+                failed += 1
+                self.stdout.write(f"  import failed: {entry.source_name}: {result}")
+            created += getattr(result, "status", "") == "created"
         seconds = time.perf_counter() - began
         imported = Letter.objects.filter(texts__source_name__startswith=IMPORT_SOURCE_PREFIX)
         flagged = imported.filter(is_synthetic=True).count()
@@ -519,6 +525,11 @@ class Command(BaseCommand):
             "per_second": created / seconds if seconds else math.nan,
             "all_synthetic": flagged == created,
         }
+
+    def _report_import(self, imported: dict | None) -> None:
+        if imported:
+            self.stdout.write(_import_row(imported))
+            self.stdout.write(f"BENCH import_letters_per_s={imported['per_second']:.1f}")
 
     def _report(self, corpus, search, lists, details, imported, index, exact) -> None:
         out = self.stdout.write
@@ -568,11 +579,7 @@ class Command(BaseCommand):
             f"exact={0 if exact else 1}"
         )
         if imported:
-            out(
-                f"{'import (parse + store)':<28}{imported['files']:>5} files, "
-                f"{imported['letters']} letters created, {imported['failed']} failed, "
-                f"{imported['seconds']:.2f} s: {imported['per_second']:.1f} letters/s"
-            )
+            out(_import_row(imported))
             line += f" import_letters_per_s={imported['per_second']:.1f}"
         out(line)
         failures = sum(len(m.failures) for m in [all_search, lists, details])
@@ -728,6 +735,25 @@ def _detail_urls(count: int = 20) -> list[str]:
         letter.get_absolute_url()
         for letter in Letter.objects.filter(pk__in=picked).prefetch_related("symbols")
     ]
+
+
+def _import_row(imported: dict) -> str:
+    return (
+        f"{'import (parse + store)':<28}{imported['files']:>5} files, "
+        f"{imported['letters']} letters created, {imported['failed']} failed, "
+        f"{imported['seconds']:.2f} s: {imported['per_second']:.1f} letters/s"
+    )
+
+
+def _fresh_entry(entry_class, serial: int, path: Path, data: bytes, letter_file):
+    """A fixture letter as a new synthetic letter: fresh symbols and checksum."""
+    name = f"{IMPORT_SOURCE_PREFIX}{serial}-{path.name}"
+    if not hasattr(letter_file, "parsed"):
+        return entry_class(name, letter_file, len(data), synthetic=True)
+    parsed = replace(letter_file.parsed, symbols=_fresh_symbols(letter_file.parsed, serial))
+    sha256 = hashlib.sha256(data + str(serial).encode()).hexdigest()
+    fresh = replace(letter_file, parsed=parsed, sha256=sha256)
+    return entry_class(name, fresh, len(data), synthetic=True)
 
 
 def _fresh_symbols(parsed, serial: int) -> tuple[str, ...]:

@@ -6,10 +6,20 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.ingest import IngestError, iter_letter_files, read_letter_files, store_letter_file
+from archive.ingest import (
+    ImportEntry,
+    IngestError,
+    import_in_batches,
+    iter_letter_files,
+    read_letter_files,
+)
 
-# Below this many files the parse processes cost more to start than they save.
+# Below this many files the parse processes cost more to start than they save, and each
+# letter is committed on its own (a kill loses at most the letter being stored).
 PARALLEL_FROM = 40
+# Letters a transaction in a big import: fewer round trips and commits; a kill loses at most
+# the batch being stored (whole letters, never a part of one).
+BATCH_SIZE = 100
 
 
 class Command(BaseCommand):
@@ -27,28 +37,36 @@ class Command(BaseCommand):
             default=None,
             help="Processes that read and parse files (default: one per core for big imports).",
         )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=None,
+            help=f"Letters stored a transaction (default: {BATCH_SIZE} for big imports, else 1).",
+        )
 
-    def handle(self, *args, paths, quiet_progress, jobs, **options):
+    def handle(self, *args, paths, quiet_progress, jobs, batch_size, **options):
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise CommandError(f"No such file or folder: {', '.join(missing)}")
         files = iter_letter_files(paths)
+        big = len(files) >= PARALLEL_FROM
         if jobs is None:
-            jobs = min(4, os.cpu_count() or 1) if len(files) >= PARALLEL_FROM else 1
+            jobs = min(4, os.cpu_count() or 1) if big else 1
+        if batch_size is None:
+            batch_size = BATCH_SIZE if big else 1
         counts: Counter[str] = Counter()
         failures: list[tuple[Path, str]] = []
         reported: list[tuple[Path, str, tuple[str, ...]]] = []
         started = time.monotonic()
-        for done, (path, letter_file, size) in enumerate(
-            read_letter_files(files, jobs=jobs), start=1
-        ):
-            try:
-                if isinstance(letter_file, IngestError):
-                    raise letter_file
-                result = store_letter_file(letter_file, path.name, size)
-            except IngestError as error:
+        read = (
+            ImportEntry(path.name, letter_file, size)
+            for path, letter_file, size in read_letter_files(files, jobs=jobs)
+        )
+        stored = import_in_batches(read, max(1, batch_size))
+        for done, (path, (_entry, result)) in enumerate(zip(files, stored, strict=True), start=1):
+            if isinstance(result, IngestError):
                 counts["failed"] += 1
-                failures.append((path, error.reason))
+                failures.append((path, result.reason))
             else:
                 counts[result.status] += 1
                 if result.differences or result.note:
