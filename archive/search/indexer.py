@@ -315,6 +315,11 @@ def _apply_pending(directory: Path, state: IndexState) -> UpdateResult:
     if letter_ids:
         _write_documents(directory, letter_ids, rows)
     _stop_here_for_tests("index-committed")
+    if not changes and not letter_ids:
+        # Nothing new: state.json stays as it is. Rewriting it every second made every web
+        # worker reopen its searcher every second; the next changes are found from the
+        # older snapshot all the same.
+        return UpdateResult(applied=0, changes=0, state=state)
     state.snapshot = snapshot
     state.last_change_id = max([state.last_change_id, *(c for c, _, _ in changes)])
     state.updated_at = time.time()
