@@ -75,6 +75,9 @@ def _accepted_values() -> dict[str, dict]:
     return {
         # No NUL character: PostgreSQL text cannot hold one.
         "q": {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": "^[^\\x00]*$"},
+        # A state's ISO 3166 alpha-3 code (any other text finds no claim); no NUL either.
+        "claimant": {"type": "string", "pattern": "^[^\\x00]*$"},
+        "attributed_to": {"type": "string", "pattern": "^[^\\x00]*$"},
         "agenda": many({"type": "string", "enum": agenda}),
         "topic": {"type": "string", "enum": [slug for slug, _ in topic_choices()]},
         "body": {"type": "string", "enum": ["GA", "SC", "joint"]},
