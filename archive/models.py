@@ -148,7 +148,30 @@ class LetterQuerySet(models.QuerySet):
         return self.filter(symbols__lookup=symbol.upper())
 
 
-class Letter(models.Model):
+class NamedBySymbols:
+    """A letter's name and address, from its symbols: the Letter model and the rows read
+    without it by raw SQL (list rows, search hits) share them. Needs `pk`, `symbol_list`
+    and `doc_type` (Letter's own get_doc_type_display, made by Django, comes first)."""
+
+    @property
+    def symbol(self) -> str:
+        """The joint symbol as the UN prints it: A/80/434–S/2025/632."""
+        return "–".join(self.symbol_list)
+
+    def __str__(self):
+        return self.symbol or _("Letter %(id)s (symbol unknown)") % {"id": self.pk}
+
+    def get_absolute_url(self):
+        symbols = self.symbol_list
+        if symbols:
+            return reverse("letter_by_symbol", args=[symbols[0]])
+        return reverse("letter_by_id", args=[self.pk])
+
+    def get_doc_type_display(self) -> str:
+        return str(dict(Letter.DocType.choices).get(self.doc_type, self.doc_type))
+
+
+class Letter(NamedBySymbols, models.Model):
     """One UN document: a letter, identical letters or a note verbale, in all its languages."""
 
     class DocType(models.TextChoices):
@@ -299,15 +322,6 @@ class Letter(models.Model):
             models.Index(fields=["id"], condition=Q(is_synthetic=True), name="letter_synthetic"),
         ]
 
-    def __str__(self):
-        return self.symbol or _("Letter %(id)s (symbol unknown)") % {"id": self.pk}
-
-    def get_absolute_url(self):
-        symbols = self.symbol_list
-        if symbols:
-            return reverse("letter_by_symbol", args=[symbols[0]])
-        return reverse("letter_by_id", args=[self.pk])
-
     @property
     def is_reviewed(self) -> bool:
         return self.reviewed_at is not None
@@ -315,11 +329,6 @@ class Letter(models.Model):
     @property
     def symbol_list(self) -> list[str]:
         return [s.symbol for s in sorted(self.symbols.all(), key=lambda s: s.position)]
-
-    @property
-    def symbol(self) -> str:
-        """The joint symbol as the UN prints it: A/80/434–S/2025/632."""
-        return "–".join(self.symbol_list)
 
 
 class LetterSymbol(models.Model):

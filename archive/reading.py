@@ -10,14 +10,12 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
-from django.urls import reverse
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from archive.citations import digital_library_url, official_links, reference, un_citation
 from archive.labels import paragraphs
 from archive.listing import newest_under_items_sql, symbols_in_order
-from archive.models import AgendaItem, IncidentClaim, Letter, LetterText
+from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, NamedBySymbols
 from archive.replicas import reading_connection
 from archive.search import visible_letters
 from archive.search.related import related_letter_ids
@@ -227,14 +225,14 @@ def _with(params: QueryDict, **changes: str | None) -> str:
 
 
 @dataclass(frozen=True)
-class LetterRow:
+class LetterRow(NamedBySymbols):
     """A letter as a row of a list shows it (archive/includes/_letter_row.html): what the
-    template reads of a Letter, with the same meaning (see Letter.__str__ and
-    get_absolute_url, archive.labels.row_title), read in one statement with its symbols and
-    sender."""
+    template reads of a Letter, with the same meaning (its name and address from
+    NamedBySymbols, as Letter's; archive.labels.row_title), read in one statement with its
+    symbols and sender."""
 
     pk: int
-    symbols: list[str]
+    symbol_list: list[str]
     distribution_date: date | None
     doc_type: str
     sender_state: str
@@ -244,17 +242,6 @@ class LetterRow:
     addressees: list[str]
     row_title_text: str
     row_title_language: str
-
-    def __str__(self) -> str:
-        return "–".join(self.symbols) or _("Letter %(id)s (symbol unknown)") % {"id": self.pk}
-
-    def get_absolute_url(self) -> str:
-        if self.symbols:
-            return reverse("letter_by_symbol", args=[self.symbols[0]])
-        return reverse("letter_by_id", args=[self.pk])
-
-    def get_doc_type_display(self) -> str:
-        return str(dict(Letter.DocType.choices).get(self.doc_type, self.doc_type))
 
 
 def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[LetterRow]:

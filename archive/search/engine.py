@@ -27,7 +27,6 @@ from datetime import date
 import tantivy
 from django.conf import settings
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -39,6 +38,7 @@ from archive.models import (
     Annex,
     Letter,
     MemberState,
+    NamedBySymbols,
     Topic,
 )
 from archive.replicas import reading_connection
@@ -423,10 +423,11 @@ class HitText:
 
 
 @dataclass(frozen=True, eq=False)
-class HitLetter:
+class HitLetter(NamedBySymbols):
     """A letter as a hit shows it (pages and /api/search/): the attributes of Letter the
     results read, with the same meanings (Letter.__str__, get_absolute_url, symbol_list),
-    read with its symbols, sender and versions in one statement."""
+    read with its symbols, sender and versions in one statement (its name and address from
+    NamedBySymbols, as Letter's)."""
 
     pk: int
     symbol_list: list[str]
@@ -455,21 +456,6 @@ class HitLetter:
 
     def __hash__(self) -> int:
         return hash(self.pk)
-
-    @property
-    def symbol(self) -> str:
-        return "–".join(self.symbol_list)
-
-    def __str__(self) -> str:
-        return self.symbol or _("Letter %(id)s (symbol unknown)") % {"id": self.pk}
-
-    def get_absolute_url(self) -> str:
-        if self.symbol_list:
-            return reverse("letter_by_symbol", args=[self.symbol_list[0]])
-        return reverse("letter_by_id", args=[self.pk])
-
-    def get_doc_type_display(self) -> str:
-        return str(dict(Letter.DocType.choices).get(self.doc_type, self.doc_type))
 
 
 HIT_LETTERS_SQL = """
