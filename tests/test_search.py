@@ -226,3 +226,60 @@ def test_an_excluded_word_excludes_in_every_language(french_letter):
     assert french_letter.pk in [h.letter.pk for h in search_letters("mines").hits]
     for query in ["mines -Arménie", "mines -azerbaidjan", 'mines -"champs de mines"']:
         assert french_letter.pk not in [h.letter.pk for h in search_letters(query).hits], query
+
+
+# Snippets of long texts are cut from a window around the query's words (archive.search.engine
+# _Snippets): what a reader sees must be what the whole text gives.
+FAR_FILLER = " ".join(["The delegation noted the report of the committee."] * 60)  # ~3 000
+
+
+def test_snippet_of_a_long_letter_shows_the_stretch_holding_most_query_words(db):
+    with override_settings(ARCHIVE_SHOW_SYNTHETIC=True):
+        make_letter(
+            "A/79/921",
+            title="Letter",
+            body=f"{FAR_FILLER} The {WORD} case. {FAR_FILLER} The {WORD} and quuxite "
+            f"shipments were seized together. {FAR_FILLER} The quuxite case.",
+        )
+        (hit,) = search_letters(f"{WORD} quuxite").hits
+    assert f"<mark>{WORD}</mark> and <mark>quuxite</mark> shipments" in hit.snippet
+
+
+def test_snippet_marks_words_whose_stem_is_not_their_start(db):
+    # English stems "territory" as "territori" and "hoping" as "hope": neither is a prefix of
+    # the word in the text, which must still be found and marked.
+    with override_settings(ARCHIVE_SHOW_SYNTHETIC=True):
+        make_letter(
+            "A/79/922",
+            title="Letter",
+            body=f"{FAR_FILLER} {WORD} crossed into the territory, hoping to stay. {FAR_FILLER}",
+        )
+        (hit,) = search_letters(f"{WORD} territory hoping").hits
+    assert "<mark>territory</mark>" in hit.snippet and "<mark>hoping</mark>" in hit.snippet
+
+
+def test_snippet_finds_french_words_with_accents_and_ligatures(db):
+    body = (
+        f"{FAR_FILLER} Les manœuvres militaires près de la frontière ont été observées "
+        f"({WORD}). {FAR_FILLER}"
+    )
+    with override_settings(ARCHIVE_SHOW_SYNTHETIC=True):
+        make_letter("A/79/923", title="Lettre", body=body, language="fr")
+        (by_ligature,) = search_letters(f"manoeuvres frontiere {WORD}").hits
+        (by_accent,) = search_letters(f"frontière {WORD}").hits
+    assert "<mark>manœuvres</mark>" in by_ligature.snippet
+    assert "<mark>frontière</mark>" in by_ligature.snippet
+    assert "<mark>frontière</mark>" in by_accent.snippet
+
+
+def test_a_long_letter_found_by_its_annex_shows_the_annex_snippet(db):
+    with override_settings(ARCHIVE_SHOW_SYNTHETIC=True):
+        make_letter(
+            "A/79/924",
+            title="Letter",
+            body=FAR_FILLER * 2,
+            annex=f"{FAR_FILLER} The {WORD} deposits were seized. {FAR_FILLER}",
+        )
+        (hit,) = search_letters(WORD).hits
+    assert f"<mark>{WORD}</mark> deposits were seized" in hit.snippet
+    assert hit.annex is not None and hit.annex.order == 1

@@ -19,8 +19,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import threading
+import unicodedata
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -43,8 +46,8 @@ from archive.models import (
 )
 from archive.replicas import reading_connection
 from archive.search import indexer
-from archive.search.query import Filters, combined, text_query
-from archive.search.schema import index_language, schema, text_field
+from archive.search.query import Filters, combined, parse, text_query
+from archive.search.schema import analyzer, index_language, schema, text_field
 
 PER_PAGE = 20
 # Values read per facet (the most frequent, and any selected one; counts are over every match
@@ -64,6 +67,9 @@ SORT_FIELDS = {
     "symbol": ("symbol_key", tantivy.Order.Asc),
 }
 SORTS = ("relevance", *SORT_FIELDS)
+# Threads counting facets beside the requests' own (search_letters); created on first use,
+# so never before gunicorn forks its workers.
+_counting_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="facet-counts")
 
 
 class InvalidSearch(ValueError):
@@ -302,9 +308,11 @@ def search_letters(
     found = searcher()
     offset = (page - 1) * per_page
     # With facets, one aggregation pass counts the matches too, and the top-k search need not
-    # (counting in it would visit every match a second time: phrases cost most).
-    counts = _count_facets(found, matcher) if facets else None
-    count = counts is None
+    # (counting in it would visit every match a second time: phrases cost most). It runs on
+    # a second thread while this one ranks the page and reads its letters and snippets:
+    # Tantivy releases the GIL, so a page costs the longer of the two, not their sum.
+    counting = _counting_threads.submit(_count_facets, found, matcher) if facets else None
+    count = counting is None
     if sort == "relevance":
         counted, ranked = _ranked(found, matcher, offset, per_page, count=count)
         letter_ids = [letter_id for _, letter_id in ranked]
@@ -318,8 +326,9 @@ def search_letters(
         addresses = [address for _, address in result.hits]
         letter_ids = [int(v) for v in found.fast_field_values("letter_id", addresses)]
         ranks = [0.0] * len(letter_ids)
+    hits = _hydrate(found, matcher if words is not None else None, letter_ids, ranks, query)
+    counts = counting.result() if counting is not None else None
     total = int(counts["total"].get("value") or 0) if counts is not None else counted
-    hits = _hydrate(found, matcher if words is not None else None, letter_ids, ranks)
     limits = dict.fromkeys(FACETS, facet_values)
     if expand_facet in limits:
         limits[expand_facet] = FACET_VALUES_EXPANDED
@@ -496,12 +505,16 @@ def _hit_letters(letter_ids: list[int]) -> dict[int, HitLetter]:
 
 
 def _hydrate(
-    found: tantivy.Searcher, matcher: tantivy.Query | None, letter_ids: list[int], ranks
+    found: tantivy.Searcher,
+    matcher: tantivy.Query | None,
+    letter_ids: list[int],
+    ranks,
+    query: str = "",
 ) -> list[Hit]:
     """The page's letters (1 query) with a snippet from the language version holding the
     words: its body, else its first annex that does (1 more query, only then)."""
     letters = _hit_letters(letter_ids)
-    snippets = _Snippets(found, matcher)
+    snippets = _Snippets(found, matcher, query)
     chosen: dict[int, tuple[HitText | None, SafeString | None]] = {}
     without_body_hit: list[HitText] = []
     for letter_id in letter_ids:
@@ -572,30 +585,185 @@ def _annex_snippets(snippets, texts: list[HitText]) -> dict[int, tuple[SafeStrin
 
 
 class _Snippets:
-    """One SnippetGenerator per field used on the page, made on first need."""
+    """One SnippetGenerator per field used on the page, made on first need.
 
-    def __init__(self, found: tantivy.Searcher, matcher: tantivy.Query | None):
+    Tantivy's generator analyzes the whole text it is given (~40 µs a kilobyte: 1 ms for a
+    long letter, 20 a page), so it is first given a window: the 300 characters where the
+    most words of the query start, found by a regular expression over the text with accents
+    folded (offsets kept), with some context either side. The generator then highlights
+    exactly as the index analyzes; when the window holds no hit (a word whose stem is not
+    a prefix of it), the whole text is analyzed; when no word of the query is found in a
+    stemmed language's text, it has no hit (the annexes are tried next)."""
+
+    def __init__(self, found: tantivy.Searcher, matcher: tantivy.Query | None, query: str = ""):
         self.found = found
         self.matcher = matcher
+        self.query = query
         self.generators: dict[str, tantivy.SnippetGenerator] = {}
+        self.words: dict[str, _QueryWords | None] = {}
 
     def make(self, language: str, part: str, text: str) -> SafeString | None:
         """The highlighted fragment of `text`, or None when no word of the query is in it."""
         if self.matcher is None or not text:
             return None
-        name = text_field(part, index_language(language))
+        language = index_language(language)
+        name = text_field(part, language)
         generator = self.generators.get(name)
         if generator is None:
             generator = tantivy.SnippetGenerator.create(self.found, self.matcher, schema(), name)
             generator.set_max_num_chars(SNIPPET_CHARS)
             self.generators[name] = generator
-        document = tantivy.Document()
-        document.add_text(name, text)
-        snippet = generator.snippet_from_doc(document)
-        ranges = snippet.highlighted()
-        if not ranges:
+        if language not in self.words:
+            self.words[language] = _query_words(self.query, language)
+        words = self.words[language]
+        if words is not None and len(text) > WINDOW_CHARS:
+            window = _window(text, words)
+            if window == []:
+                return None  # none of the query's words is in this text
+            if window is not None:
+                snippet = _snippet(generator, name, window)
+                if snippet is not None:
+                    return snippet
+        return _snippet(generator, name, text)
+
+
+def _snippet(generator: tantivy.SnippetGenerator, name: str, text: str) -> SafeString | None:
+    document = tantivy.Document()
+    document.add_text(name, text)
+    snippet = generator.snippet_from_doc(document)
+    ranges = snippet.highlighted()
+    if not ranges:
+        return None
+    return _marked(snippet.fragment(), [(r.start, r.end) for r in ranges])
+
+
+# Windows are worth cutting from texts longer than this; a window is the best 300 characters
+# with a few words before them and some more text after.
+WINDOW_CHARS = 1200
+WINDOW_LEAD = 40
+WINDOW_CONTEXT = 150
+WINDOW_CANDIDATES = 400
+# Windows are cut in the Latin-script languages, from the text as one byte a character
+# (cp1252, anything else a "?"), lower case and accents folded by a byte table: offsets in it
+# are offsets in the letter's text, and scanning bytes is fast. Letters the analyzers fold
+# to two (œ -> oe) are folded to their first: a query word holding such a pair leaves texts
+# with those letters to the slow, exact path.
+WINDOW_LANGUAGES = {"en", "fr", "es"}
+_TWO_LETTER_FOLDS = re.compile("[œŒæÆß]")
+_PAIRS = ("oe", "ae", "ss")
+
+
+def _fold_table() -> bytes:
+    table = bytearray(range(256))
+    for byte in range(128, 256):
+        character = bytes([byte]).decode("cp1252", errors="ignore")
+        base = unicodedata.normalize("NFD", character)[:1].lower()
+        if base.isascii() and base.isalpha():
+            table[byte] = ord(base)
+    for character, first in {"œ": "o", "Œ": "o", "æ": "a", "Æ": "a", "ß": "s"}.items():
+        table[character.encode("cp1252")[0]] = ord(first)
+    table[ord("A") : ord("Z") + 1] = bytes(range(ord("a"), ord("z") + 1))
+    return bytes(table)
+
+
+_FOLD_BYTES = _fold_table()
+
+
+@dataclass
+class _QueryWords:
+    """The query's words in a language's form (its analyzer's stems) and where they may
+    start in a text: a stem as a word prefix (one literal pattern each: Python's regular
+    expressions scan for a literal start ten times faster than for alternatives or `\\b`),
+    else without its last letter, which a stemmer may have changed (`territory` ->
+    `territori`). Each word found is checked by the analyzer, so only the query's words count
+    (`mines` is no start of `minister`)."""
+
+    language: str
+    patterns: list[tuple[re.Pattern, re.Pattern | None]]  # the stem, the stem but its last
+    stems: set[str]
+    seen: dict[bytes, str | None] = field(default_factory=dict)
+
+    @property
+    def has_pairs(self) -> bool:
+        return any(pair in stem for stem in self.stems for pair in _PAIRS)
+
+    def stem(self, word: bytes) -> str | None:
+        if word not in self.seen:
+            tokens = analyzer(self.language).analyze(word.decode("ascii"))
+            self.seen[word] = tokens[0] if len(tokens) == 1 and tokens[0] in self.stems else None
+        return self.seen[word]
+
+    def found(self, text: str) -> list[tuple[int, str]] | None:
+        """(offset, stem) of the query's words in `text`, in order (WINDOW_CANDIDATES at most
+        per word); None when the text cannot be scanned this way."""
+        if self.has_pairs and _TWO_LETTER_FOLDS.search(text):
             return None
-        return _marked(snippet.fragment(), [(r.start, r.end) for r in ranges])
+        folded = text.encode("cp1252", errors="replace").translate(_FOLD_BYTES)
+        found = []
+        for whole, shorter in self.patterns:
+            words = self._starts(whole, folded)
+            if not words and shorter is not None:
+                words = self._starts(shorter, folded)
+            found.extend(words)
+        found.sort()
+        return found
+
+    def _starts(self, pattern: re.Pattern, folded: bytes) -> list[tuple[int, str]]:
+        found = []
+        for match in pattern.finditer(folded):
+            start = match.start()
+            if start and folded[start - 1 : start].isalnum():
+                continue  # inside a word
+            stem = self.stem(match.group())
+            if stem is not None:
+                found.append((start, stem))
+                if len(found) == WINDOW_CANDIDATES:
+                    break
+        return found
+
+
+def _query_words(query: str, language: str) -> _QueryWords | None:
+    if language not in WINDOW_LANGUAGES:
+        return None
+    stems = set()
+    for group in parse(query):
+        for term in group:
+            if not term.negated:
+                stems.update(analyzer(language).analyze(term.text))
+    stems.discard("")
+    if not stems or not all(stem.isascii() for stem in stems):
+        return None
+    patterns = [
+        (
+            re.compile(re.escape(stem.encode()) + rb"\w*"),
+            re.compile(re.escape(stem[:-1].encode()) + rb"\w*") if len(stem) > 3 else None,
+        )
+        for stem in sorted(stems)
+    ]
+    return _QueryWords(language, patterns, stems)
+
+
+def _window(text: str, words: _QueryWords) -> str | list | None:
+    """The part of `text` around the SNIPPET_CHARS where most distinct query words are (then
+    most words), cut at spaces; [] when no word is found, None when the text cannot be
+    scanned (a window cannot tell)."""
+    found = words.found(text)
+    if not found:
+        return found
+    best, best_score, last = 0, (0, 0), 0
+    for first, (position, _stem) in enumerate(found):
+        last = max(last, first)
+        while last + 1 < len(found) and found[last + 1][0] < position + SNIPPET_CHARS:
+            last += 1
+        inside = found[first : last + 1]
+        score = (len({stem for _, stem in inside}), len(inside))
+        if score > best_score:
+            best, best_score = position, score
+    # The generator cuts its text into consecutive fragments from the start: the window
+    # starts a few words before the best stretch so that the first fragment holds it.
+    begin = text.rfind(" ", 0, max(0, best - WINDOW_LEAD)) + 1
+    finish = text.find(" ", best + SNIPPET_CHARS + WINDOW_CONTEXT)
+    return text[begin : finish if finish != -1 else len(text)]
 
 
 def _marked(fragment: str, ranges: list[tuple[int, int]]) -> SafeString:
@@ -644,30 +812,42 @@ def _count_facets(found: tantivy.Searcher, matcher: tantivy.Query) -> dict:
     return found.aggregate(matcher, {**terms, "total": {"value_count": {"field": "letter_id"}}})
 
 
-def _most_frequent(counts: dict, limit: int, selected: set) -> list:
-    """The keys worth reading: the `limit` most frequent (ties at the edge settled by key, so
-    a rare word whose every value counts 1 reads `limit` rows, not all) and the selected."""
-    ranked = sorted(counts, key=lambda key: (-counts[key], key))
-    return ranked[:limit] + [key for key in ranked[limit:] if key in selected]
+def _buckets(counted: dict, name: str) -> list[tuple]:
+    """A facet's (key, count) pairs, most frequent first as Tantivy returns them (numeric keys
+    come back as floats)."""
+    pairs = [(b["key"], b["doc_count"]) for b in counted.get(name, {}).get("buckets", [])]
+    if pairs and isinstance(pairs[0][0], float):
+        pairs = [(int(key), count) for key, count in pairs]
+    return pairs
+
+
+def _most_frequent(pairs: list[tuple], limit: int, selected: set) -> dict:
+    """The counts worth reading, by key: the `limit` most frequent (ties at the edge settled by
+    key, so a rare word whose every value counts 1 reads `limit` rows, not all) and the
+    selected. Only the values tied with the last one kept are sorted: an agenda facet of a
+    common word has thousands of values."""
+    if len(pairs) > limit:
+        edge = pairs[limit - 1][1] if limit else math.inf
+        head = [pair for pair in pairs if pair[1] >= edge]
+    else:
+        head = pairs
+    wanted = dict(sorted(head, key=lambda pair: (-pair[1], pair[0]))[:limit])
+    if selected:
+        wanted.update((key, count) for key, count in pairs if key in selected)
+    return wanted
 
 
 def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
-    def buckets(name: str) -> dict:
-        return {
-            int(b["key"]) if isinstance(b["key"], float) else b["key"]: b["doc_count"]
-            for b in counted.get(name, {}).get("buckets", [])
-        }
-
     def shown(values: list[FacetValue], limit: int) -> list[FacetValue]:
         """The first `limit` values, and any selected value after them."""
         return [v for i, v in enumerate(values) if i < limit or v.selected]
 
     cleaned = filterset.form.cleaned_data
-    agenda_counts = buckets("agenda")
+    agenda_pairs = _buckets(counted, "agenda")
     selected_agenda = {f"{s}-{n}{x}" for s, n, x in cleaned.get("agenda") or []}
     selected_agenda_ids = set(getattr(filterset.form, "agenda_ids", []) or [])
-    wanted = _most_frequent(agenda_counts, limits["agenda"], selected_agenda_ids)
-    items = AgendaItem.objects.in_bulk([int(k) for k in wanted])
+    agenda_counts = _most_frequent(agenda_pairs, limits["agenda"], selected_agenda_ids)
+    items = AgendaItem.objects.in_bulk(list(agenda_counts))
     ordered_items = sorted(
         items.values(),
         key=lambda i: (-agenda_counts[i.pk], -i.ga_session, i.number, i.sub_item),
@@ -684,35 +864,35 @@ def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
             label = _("%(label)s: %(value)s") % {"label": label, "value": title}
         agenda.append(FacetValue(value, label, agenda_counts[item.pk], value in selected_agenda))
 
-    state_counts = buckets("state")
+    state_pairs = _buckets(counted, "state")
     selected_states = set(cleaned.get("state") or [])
     selected_state_ids = set(
         MemberState.objects.filter(iso3__in=selected_states).values_list("pk", flat=True)
         if selected_states
         else []
     )
-    wanted = _most_frequent(state_counts, limits["state"], selected_state_ids)
-    states = MemberState.objects.only("id", "iso3", "short_en").in_bulk([int(k) for k in wanted])
+    state_counts = _most_frequent(state_pairs, limits["state"], selected_state_ids)
+    states = MemberState.objects.only("id", "iso3", "short_en").in_bulk(list(state_counts))
     state_values = [
         FacetValue(s.iso3, s.short_en, state_counts[s.pk], s.iso3 in selected_states)
         for s in sorted(states.values(), key=lambda s: (-state_counts[s.pk], s.short_en))
     ]
 
     def simple(param: str, label: str, name, order) -> Facet:
-        counts = buckets(param)
+        pairs = _buckets(counted, param)
         selected = {str(v) for v in cleaned.get(param) or []}
         values = [
             FacetValue(str(key), str(name(key)), count, str(key) in selected)
-            for key, count in sorted(counts.items(), key=order)
+            for key, count in sorted(pairs, key=order)
         ]
-        return Facet(param, label, values, len(counts))
+        return Facet(param, label, values, len(pairs))
 
     language_names = dict(LANGUAGES)
     type_names = dict(Letter.DocType.choices)
     # Years are all kept (the histogram draws every one); the page lists the newest.
     return [
-        Facet("agenda", _("Agenda item"), shown(agenda, limits["agenda"]), len(agenda_counts)),
-        Facet("state", _("Sender state"), shown(state_values, limits["state"]), len(state_counts)),
+        Facet("agenda", _("Agenda item"), shown(agenda, limits["agenda"]), len(agenda_pairs)),
+        Facet("state", _("Sender state"), shown(state_values, limits["state"]), len(state_pairs)),
         simple("year", _("Year"), lambda k: int(k), lambda kv: -int(kv[0])),
         simple(
             "language",
