@@ -16,6 +16,7 @@ A page is two index calls and a few small SQL look-ups, whatever the archive's s
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -812,28 +813,38 @@ def _count_facets(found: tantivy.Searcher, matcher: tantivy.Query) -> dict:
     return found.aggregate(matcher, {**terms, "total": {"value_count": {"field": "letter_id"}}})
 
 
-def _buckets(counted: dict, name: str) -> list[tuple]:
-    """A facet's (key, count) pairs, most frequent first as Tantivy returns them (numeric keys
-    come back as floats)."""
-    pairs = [(b["key"], b["doc_count"]) for b in counted.get(name, {}).get("buckets", [])]
-    if pairs and isinstance(pairs[0][0], float):
-        pairs = [(int(key), count) for key, count in pairs]
-    return pairs
+def _buckets(counted: dict, name: str) -> list[dict]:
+    """A facet's buckets ({"key", "doc_count"}), most frequent first as Tantivy returns them
+    (numeric keys come back as floats: see _key)."""
+    return counted.get(name, {}).get("buckets", [])
 
 
-def _most_frequent(pairs: list[tuple], limit: int, selected: set) -> dict:
+def _key(bucket: dict):
+    key = bucket["key"]
+    return int(key) if isinstance(key, float) else key
+
+
+def _most_frequent(buckets: list[dict], limit: int, selected: set) -> dict:
     """The counts worth reading, by key: the `limit` most frequent (ties at the edge settled by
     key, so a rare word whose every value counts 1 reads `limit` rows, not all) and the
-    selected. Only the values tied with the last one kept are sorted: an agenda facet of a
+    selected. Only the buckets tied with the last one kept are read: an agenda facet of a
     common word has thousands of values."""
-    if len(pairs) > limit:
-        edge = pairs[limit - 1][1] if limit else math.inf
-        head = [pair for pair in pairs if pair[1] >= edge]
+    if limit == 0:
+        edge = math.inf
+    elif limit < len(buckets):
+        edge = buckets[limit - 1]["doc_count"]
     else:
-        head = pairs
+        edge = 0
+    head = [
+        (_key(b), b["doc_count"])
+        for b in itertools.takewhile(lambda b: b["doc_count"] >= edge, buckets)
+    ]
     wanted = dict(sorted(head, key=lambda pair: (-pair[1], pair[0]))[:limit])
     if selected:
-        wanted.update((key, count) for key, count in pairs if key in selected)
+        for bucket in buckets:
+            key = _key(bucket)
+            if key in selected:
+                wanted[key] = bucket["doc_count"]
     return wanted
 
 
@@ -843,10 +854,10 @@ def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
         return [v for i, v in enumerate(values) if i < limit or v.selected]
 
     cleaned = filterset.form.cleaned_data
-    agenda_pairs = _buckets(counted, "agenda")
+    agenda_buckets = _buckets(counted, "agenda")
     selected_agenda = {f"{s}-{n}{x}" for s, n, x in cleaned.get("agenda") or []}
     selected_agenda_ids = set(getattr(filterset.form, "agenda_ids", []) or [])
-    agenda_counts = _most_frequent(agenda_pairs, limits["agenda"], selected_agenda_ids)
+    agenda_counts = _most_frequent(agenda_buckets, limits["agenda"], selected_agenda_ids)
     items = AgendaItem.objects.in_bulk(list(agenda_counts))
     ordered_items = sorted(
         items.values(),
@@ -864,14 +875,14 @@ def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
             label = _("%(label)s: %(value)s") % {"label": label, "value": title}
         agenda.append(FacetValue(value, label, agenda_counts[item.pk], value in selected_agenda))
 
-    state_pairs = _buckets(counted, "state")
+    state_buckets = _buckets(counted, "state")
     selected_states = set(cleaned.get("state") or [])
     selected_state_ids = set(
         MemberState.objects.filter(iso3__in=selected_states).values_list("pk", flat=True)
         if selected_states
         else []
     )
-    state_counts = _most_frequent(state_pairs, limits["state"], selected_state_ids)
+    state_counts = _most_frequent(state_buckets, limits["state"], selected_state_ids)
     states = MemberState.objects.only("id", "iso3", "short_en").in_bulk(list(state_counts))
     state_values = [
         FacetValue(s.iso3, s.short_en, state_counts[s.pk], s.iso3 in selected_states)
@@ -879,7 +890,7 @@ def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
     ]
 
     def simple(param: str, label: str, name, order) -> Facet:
-        pairs = _buckets(counted, param)
+        pairs = [(_key(b), b["doc_count"]) for b in _buckets(counted, param)]
         selected = {str(v) for v in cleaned.get(param) or []}
         values = [
             FacetValue(str(key), str(name(key)), count, str(key) in selected)
@@ -891,8 +902,8 @@ def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
     type_names = dict(Letter.DocType.choices)
     # Years are all kept (the histogram draws every one); the page lists the newest.
     return [
-        Facet("agenda", _("Agenda item"), shown(agenda, limits["agenda"]), len(agenda_pairs)),
-        Facet("state", _("Sender state"), shown(state_values, limits["state"]), len(state_pairs)),
+        Facet("agenda", _("Agenda item"), shown(agenda, limits["agenda"]), len(agenda_buckets)),
+        Facet("state", _("Sender state"), shown(state_values, limits["state"]), len(state_buckets)),
         simple("year", _("Year"), lambda k: int(k), lambda kv: -int(kv[0])),
         simple(
             "language",
