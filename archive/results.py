@@ -10,12 +10,14 @@ from django import forms
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from archive.filters import AGENDA_PATTERN, PAGE_SIZES, LetterFilter, active_filters
 from archive.histogram import year_histogram
-from archive.labels import readable_caps
+from archive.labels import letter_meta, readable_caps
 from archive.listing import list_letters
 from archive.models import Topic
 from archive.search import PER_PAGE, SearchUnavailable, search_letters, visible_letters
@@ -85,6 +87,7 @@ def results_page(request, *, template: str, with_search: bool):
         message = _("The search index is being built. Please try again in a minute.")
         return render(request, template, {**context, "form_errors": [message]}, status=503)
     context["results"] = results
+    context["hit_items"] = hit_items(results.hits) if with_search else ""
     context["facets"] = facet_links(request.GET, results.facets, cleaned.get("facet") or "")
     context["histogram"] = year_histogram(results.facets) if with_search else None
     context["has_filters"] = bool(active_filters(filterset))
@@ -94,6 +97,50 @@ def results_page(request, *, template: str, with_search: bool):
         ]
         return render(request, template, context, status=404)
     return render(request, template, context)
+
+
+def hit_items(hits) -> SafeString:
+    """The search hits as list items: symbol and title linking to the letter (in the language
+    version that matched, at the annex when the words are there), the letter's line, where
+    the words were found and the snippet (escaped text with <mark>s, from the engine).
+    Written here, not in a template: the template engine spent ~0.12 ms on each hit, a
+    tenth of the page."""
+    return format_html_join("", "{}", ((_hit_item(hit),) for hit in hits))
+
+
+def _hit_item(hit) -> SafeString:
+    title = (
+        format_html('<span class="letter-title" lang="{}">{}</span>', hit.language, hit.title)
+        if hit.title
+        else ""
+    )
+    language = f" · {hit.language.upper()}" if hit.language else ""
+    where = ""
+    if hit.annex:
+        found_in = (
+            _("Found in annex %(order)s: %(title)s")
+            % {"order": hit.annex.order, "title": hit.annex.title}
+            if hit.annex.title
+            else _("Found in annex %(order)s") % {"order": hit.annex.order}
+        )
+        where = format_html('\n  <p class="hit-where">{}</p>', found_in)
+    snippet = (
+        format_html('\n  <p class="snippet" lang="{}">{}</p>', hit.language, hit.snippet)
+        if hit.snippet
+        else ""
+    )
+    return format_html(
+        '<li class="hit">\n  <h3 class="hit-title"><a href="{}"><span class="letter-symbol">'
+        "{}</span>{}</a></h3>\n"
+        '  <p class="letter-meta">{}{}</p>{}{}\n</li>',
+        hit.url,
+        hit.letter,
+        title,
+        letter_meta(hit.letter),
+        language,
+        where,
+        snippet,
+    )
 
 
 @dataclass(frozen=True)
