@@ -4,6 +4,8 @@ Scale: about a million letter texts in six languages. Every list is served by an
 below with the query that uses it.
 """
 
+from functools import cache
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
@@ -168,7 +170,13 @@ class NamedBySymbols:
         return reverse("letter_by_id", args=[self.pk])
 
     def get_doc_type_display(self) -> str:
-        return str(dict(Letter.DocType.choices).get(self.doc_type, self.doc_type))
+        return str(_doc_type_labels().get(self.doc_type, self.doc_type))
+
+
+@cache
+def _doc_type_labels() -> dict:
+    """Document type -> its label (lazy: translated when shown)."""
+    return dict(Letter.DocType.choices)
 
 
 class Letter(NamedBySymbols, models.Model):

@@ -4,14 +4,15 @@ routes to `results_page`; the engine (archive.search) and the list (archive.list
 """
 
 from dataclasses import dataclass
+from html import escape
 from urllib.parse import urlencode
 
 from django import forms
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -103,18 +104,18 @@ def hit_items(hits) -> SafeString:
     """The search hits as list items: symbol and title linking to the letter (in the language
     version that matched, at the annex when the words are there), the letter's line, where
     the words were found and the snippet (escaped text with <mark>s, from the engine).
-    Written here, not in a template: the template engine spent ~0.12 ms on each hit, a
-    tenth of the page."""
-    return format_html_join("", "{}", ((_hit_item(hit),) for hit in hits))
+    Written here with the standard library's escape, not in a template: the template engine
+    spent ~0.12 ms on each hit, a tenth of the page, format_html half of that."""
+    return mark_safe("".join(_hit_item(hit) for hit in hits))  # noqa: S308 - escaped below
 
 
-def _hit_item(hit) -> SafeString:
+def _hit_item(hit) -> str:
+    language = escape(hit.language)
     title = (
-        format_html('<span class="letter-title" lang="{}">{}</span>', hit.language, hit.title)
+        f'<span class="letter-title" lang="{language}">{escape(hit.title)}</span>'
         if hit.title
         else ""
     )
-    language = f" · {hit.language.upper()}" if hit.language else ""
     where = ""
     if hit.annex:
         found_in = (
@@ -123,23 +124,19 @@ def _hit_item(hit) -> SafeString:
             if hit.annex.title
             else _("Found in annex %(order)s") % {"order": hit.annex.order}
         )
-        where = format_html('\n  <p class="hit-where">{}</p>', found_in)
+        where = f'\n  <p class="hit-where">{escape(found_in)}</p>'
+    # The snippet is the engine's SafeString: the letter's text escaped, <mark>s around hits.
     snippet = (
-        format_html('\n  <p class="snippet" lang="{}">{}</p>', hit.language, hit.snippet)
+        f'\n  <p class="snippet" lang="{language}">{conditional_escape(hit.snippet)}</p>'
         if hit.snippet
         else ""
     )
-    return format_html(
-        '<li class="hit">\n  <h3 class="hit-title"><a href="{}"><span class="letter-symbol">'
-        "{}</span>{}</a></h3>\n"
-        '  <p class="letter-meta">{}{}</p>{}{}\n</li>',
-        hit.url,
-        hit.letter,
-        title,
-        letter_meta(hit.letter),
-        language,
-        where,
-        snippet,
+    shown_language = f" · {language.upper()}" if language else ""
+    return (
+        f'<li class="hit">\n  <h3 class="hit-title"><a href="{escape(hit.url)}">'
+        f'<span class="letter-symbol">{escape(str(hit.letter))}</span>{title}</a></h3>\n'
+        f'  <p class="letter-meta">{letter_meta(hit.letter)}{shown_language}</p>'
+        f"{where}{snippet}\n</li>"
     )
 
 
@@ -281,6 +278,27 @@ class FacetGroup:
     hidden: int  # values with matches not listed
     expanded: bool
     toggle_url: str  # shows every value of this facet, or back to the most frequent
+
+    @property
+    def items(self) -> SafeString:
+        """The links as list items, written here (a page has ~50, up to 1 000 when a facet is
+        shown whole; the template engine spent ~15 µs on each)."""
+        selected = escape(_("Selected, select to remove:"))
+        items = []
+        for link in self.links:
+            attributes, mark = "", ""
+            if link.selected:
+                attributes = ' aria-current="true" class="selected"'
+                mark = (
+                    '<span aria-hidden="true">✓ </span>'
+                    f'<span class="visually-hidden">{selected} </span>'
+                )
+            items.append(
+                f'<li><a href="{escape(link.url)}"{attributes}>{mark}'
+                f'<span class="facet-label">{escape(str(link.label))}</span> '
+                f'<span class="facet-count">{escape(link.count_label)}</span></a></li>'
+            )
+        return mark_safe("".join(items))  # noqa: S308 - escaped above
 
 
 def facet_links(params: QueryDict, facets, expanded: str = "") -> list[FacetGroup]:
