@@ -200,7 +200,7 @@ def build_filterset(filters: Mapping | LetterFilter | None) -> LetterFilter:
 @dataclass
 class _Reader:
     directory: str = ""
-    state_mtime: int = 0
+    state_version: tuple = ()
     index: tantivy.Index | None = None
 
 
@@ -217,13 +217,17 @@ def searcher() -> tantivy.Searcher:
         # Apply what this process (or anyone) has just written: the tests' mode.
         indexer.update()
     directory = indexer.current_dir()
+    # state.json is replaced (a new file) after every commit: its inode tells a new commit
+    # apart even when two fall within one tick of the file system's clock, which the
+    # modification time alone does not.
     try:
-        mtime = os.stat(directory / indexer.STATE_FILE).st_mtime_ns if directory else 0
+        found = os.stat(directory / indexer.STATE_FILE) if directory else None
     except OSError:
-        mtime = 0
-    if not mtime:
+        found = None
+    if found is None:
         _index_missing()
         return searcher()
+    version = (found.st_ino, found.st_mtime_ns, found.st_size)
     reason = ""
     with _reader_lock:
         if _reader.index is None or _reader.directory != str(directory):
@@ -234,10 +238,10 @@ def searcher() -> tantivy.Searcher:
                 reason = str(error)
             if index is not None:
                 _reader.index, _reader.directory = index, str(directory)
-                _reader.state_mtime = mtime
-        elif mtime != _reader.state_mtime:
+                _reader.state_version = version
+        elif version != _reader.state_version:
             _reader.index.reload()
-            _reader.state_mtime = mtime
+            _reader.state_version = version
         index = _reader.index if _reader.directory == str(directory) else None
     if index is None:
         _index_missing(reason)
