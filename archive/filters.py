@@ -59,7 +59,11 @@ SORTS = [
 
 def agenda_param(agenda_item: AgendaItem) -> str:
     """The URL value naming an agenda item: ``75-40``, ``80-68b``."""
-    return f"{agenda_item.ga_session}-{agenda_item.number}{agenda_item.sub_item}"
+    return agenda_value(agenda_item.ga_session, agenda_item.number, agenda_item.sub_item)
+
+
+def agenda_value(session: int, number: int, sub_item: str) -> str:
+    return f"{session}-{number}{sub_item}"
 
 
 class RepeatableField(forms.MultipleChoiceField):

@@ -35,7 +35,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from archive.filters import LetterFilter, agenda_param
+from archive.filters import LetterFilter, agenda_value
 from archive.models import (
     LANGUAGES,
     AgendaItem,
@@ -852,6 +852,27 @@ def _most_frequent(buckets: list[dict], limit: int, selected: set) -> dict:
     return wanted
 
 
+FACET_LABELS_SQL = """
+SELECT 'agenda', id, ga_session, number, sub_item, titles::text FROM archive_agendaitem
+WHERE id = ANY(%s)
+UNION ALL
+SELECT 'state', id, NULL, NULL, iso3, short_en FROM archive_memberstate WHERE id = ANY(%s)
+"""
+
+
+def _facet_labels(agenda_ids: list[int], state_ids: list[int]) -> tuple[list, list]:
+    """What the facet values shown are called: (id, session, number, sub-item, titles) of
+    the agenda items and (id, ISO code, short name) of the states, in one statement."""
+    if not agenda_ids and not state_ids:
+        return [], []
+    with reading_connection().cursor() as cursor:
+        cursor.execute(FACET_LABELS_SQL, [agenda_ids, state_ids])
+        rows = cursor.fetchall()
+    items = [(pk, s, n, x, json.loads(t)) for kind, pk, s, n, x, t in rows if kind == "agenda"]
+    states = [(pk, iso3, name) for kind, pk, _s, _n, iso3, name in rows if kind == "state"]
+    return items, states
+
+
 def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
     def shown(values: list[FacetValue], limit: int) -> list[FacetValue]:
         """The first `limit` values, and any selected value after them."""
@@ -862,35 +883,31 @@ def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
     selected_agenda = {f"{s}-{n}{x}" for s, n, x in cleaned.get("agenda") or []}
     selected_agenda_ids = set(getattr(filterset.form, "agenda_ids", []) or [])
     agenda_counts = _most_frequent(agenda_buckets, limits["agenda"], selected_agenda_ids)
-    items = AgendaItem.objects.in_bulk(list(agenda_counts))
-    ordered_items = sorted(
-        items.values(),
-        key=lambda i: (-agenda_counts[i.pk], -i.ga_session, i.number, i.sub_item),
-    )
-    agenda = []
-    for item in ordered_items:
-        value = agenda_param(item)
-        label = _("Item %(number)s, session %(session)s") % {
-            "number": f"{item.number}{item.sub_item}",
-            "session": item.ga_session,
-        }
-        title = item.title()
-        if title:
-            label = _("%(label)s: %(value)s") % {"label": label, "value": title}
-        agenda.append(FacetValue(value, label, agenda_counts[item.pk], value in selected_agenda))
-
     state_buckets = _buckets(counted, "state")
     selected_states = set(cleaned.get("state") or [])
-    selected_state_ids = set(
-        MemberState.objects.filter(iso3__in=selected_states).values_list("pk", flat=True)
-        if selected_states
-        else []
-    )
+    states_by_code = getattr(filterset.form, "states", {})  # the form read the selected ones
+    selected_state_ids = {
+        states_by_code[code].pk for code in selected_states if code in states_by_code
+    }
     state_counts = _most_frequent(state_buckets, limits["state"], selected_state_ids)
-    states = MemberState.objects.only("id", "iso3", "short_en").in_bulk(list(state_counts))
+    items, states = _facet_labels(list(agenda_counts), list(state_counts))
+
+    agenda = []
+    for pk, session, number, sub_item, titles in sorted(
+        items, key=lambda i: (-agenda_counts[i[0]], -i[1], i[2], i[3])
+    ):
+        value = agenda_value(session, number, sub_item)
+        label = _("Item %(number)s, session %(session)s") % {
+            "number": f"{number}{sub_item}",
+            "session": session,
+        }
+        title = titles.get("en") or next(iter(titles.values()), "")
+        if title:
+            label = _("%(label)s: %(value)s") % {"label": label, "value": title}
+        agenda.append(FacetValue(value, label, agenda_counts[pk], value in selected_agenda))
     state_values = [
-        FacetValue(s.iso3, s.short_en, state_counts[s.pk], s.iso3 in selected_states)
-        for s in sorted(states.values(), key=lambda s: (-state_counts[s.pk], s.short_en))
+        FacetValue(iso3, short_en, state_counts[pk], iso3 in selected_states)
+        for pk, iso3, short_en in sorted(states, key=lambda s: (-state_counts[s[0]], s[2]))
     ]
 
     def simple(param: str, label: str, name, order) -> Facet:
