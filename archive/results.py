@@ -160,6 +160,26 @@ class FilterField:
     min_value: int | None = None
     max_value: int | None = None
 
+    @property
+    def options_html(self) -> SafeString:
+        """The options of a select, or the checkboxes of a choice, written here (the template
+        engine spent ~10 µs on each)."""
+        name = escape(self.name)
+        if self.kind == "choices":
+            markup = (
+                f'<label class="choice"><input type="checkbox" name="{name}" '
+                f'value="{escape(option.value)}" id="id_{name}_{position}"'
+                f"{' checked' if option.selected else ''}> {escape(option.label)}</label>"
+                for position, option in enumerate(self.options or [])
+            )
+        else:
+            markup = (
+                f'<option value="{escape(option.value)}"{" selected" if option.selected else ""}>'
+                f"{escape(option.label)}</option>"
+                for option in self.options or []
+            )
+        return mark_safe("".join(markup))  # noqa: S308 - escaped above
+
 
 def advanced_fields(form) -> list[FilterField]:
     fields = []
