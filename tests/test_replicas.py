@@ -118,6 +118,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from archive.models import LetterText
 
+from django.core.management import call_command
+
+# The search index is brought up to date first (reading the primary's change log), as
+# `make run` does: a first request would otherwise build it, whichever test ran before.
+call_command("search_index", "update", verbosity=0)
 out = {}
 reader, editor, poster = (Client(HTTP_HOST="127.0.0.1") for _ in range(3))
 editor.force_login(User.objects.create_superuser("replica-editor", password="x-long-password-1"))
