@@ -3,15 +3,16 @@
 A page is two index calls and a few small SQL look-ups, whatever the archive's size:
 
 1. the filter form is validated (archive.filters; it checks agenda items and states exist);
-2. `searcher.aggregate`: the exact number of matches and exact counts of agenda items,
-   states, years, languages and types over every match (terms aggregations over fast
-   fields, no cap), in one pass;
-3. `searcher.search`: the top `per_page` letters in the order asked (BM25 with block-max
-   pruning, or a precomputed key for dates and symbols), not counting again;
-4. the letters of the page from PostgreSQL (1 statement), the labels of the facet values
-   shown (2: ten of each by default, one facet whole on request), and the annexes of hits
-   whose words are only in an annex (1);
-5. snippets: Tantivy's SnippetGenerator over the texts just read (nothing stored twice).
+2. `searcher.aggregate`, on a second thread: the exact number of matches and exact counts of
+   agenda items, states, years, languages and types over every match (terms aggregations
+   over fast fields, no cap), in one pass;
+3. meanwhile `searcher.search`: the top `per_page` letters in the order asked (BM25 with
+   block-max pruning, or a precomputed key for dates and symbols), not counting again;
+4. the letters of the page and their texts from PostgreSQL (2 statements), the labels of the
+   facet values shown (1: ten of each by default, one facet whole on request), and the
+   annexes of hits whose words are only in an annex (1);
+5. snippets: Tantivy's SnippetGenerator over a window of the texts just read, around the
+   query's words (nothing stored twice; see _Snippets).
 """
 
 from __future__ import annotations
