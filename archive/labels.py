@@ -192,3 +192,31 @@ def letter_meta(letter) -> SafeString:
     if getattr(letter, "is_synthetic", False):
         parts.append(format_html('<strong class="flag">{}</strong>', _("synthetic (benchmark)")))
     return mark_safe(" · ".join(parts))  # noqa: S308 - every part escaped above
+
+
+def letter_row(letter) -> SafeString:
+    """A letter as a list shows it: its symbol linked to its page, its title (archive.labels.
+    row_title) and letter_meta's line. Written here rather than as an included template: a
+    list has 20 to 100 rows, and the include cost ~0.15 ms each, a fifth of a list page."""
+    title = row_title(letter)
+    if title.composed:
+        shown = format_html(
+            '{} <span class="note composed-title">({})</span>',
+            title.text,
+            _("title composed by the archive: the printed title could not be read"),
+        )
+    else:
+        shown = format_html(
+            "<span{}{}>{}</span>",
+            format_html(' lang="{}"', title.language) if title.language else "",
+            format_html(' title="{} {}"', _("As printed:"), title.printed) if title.printed else "",
+            title.text,
+        )
+    return format_html(
+        '<li class="letter-row">\n  <a href="{}" class="letter-symbol">{}</a>\n'
+        '  <span class="letter-title">{}</span>\n  <span class="letter-meta">{}</span>\n</li>\n',
+        letter.get_absolute_url(),
+        letter,
+        shown,
+        letter_meta(letter),
+    )

@@ -1,21 +1,18 @@
 """What the letter page shows: the chosen language version, its text with the quoted claims
 marked where they stand, and the letters around it. A constant number of queries."""
 
-# ruff: noqa: S608 - SQL assembled from constants and SQL Django compiled; values are parameters.
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
-from django.utils.translation import get_language
 
 from archive.citations import digital_library_url, official_links, reference, un_citation
 from archive.labels import paragraphs
-from archive.listing import newest_under_items_sql, symbols_in_order
-from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, NamedBySymbols
+from archive.listing import LetterRow, letter_rows, newest_under_items_sql, symbols_in_order
+from archive.models import AgendaItem, IncidentClaim, Letter, LetterText
 from archive.replicas import reading_connection
 from archive.search import visible_letters
 from archive.search.related import related_letter_ids
@@ -224,26 +221,6 @@ def _with(params: QueryDict, **changes: str | None) -> str:
     return changed.urlencode()
 
 
-@dataclass(frozen=True)
-class LetterRow(NamedBySymbols):
-    """A letter as a row of a list shows it (archive/includes/_letter_row.html): what the
-    template reads of a Letter, with the same meaning (its name and address from
-    NamedBySymbols, as Letter's; archive.labels.row_title), read in one statement with its
-    symbols and sender."""
-
-    pk: int
-    symbol_list: list[str]
-    distribution_date: date | None
-    doc_type: str
-    sender_state: str
-    sender_state_printed: str
-    letter_date: date | None
-    sender_role: str
-    addressees: list[str]
-    row_title_text: str
-    row_title_language: str
-
-
 def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[LetterRow]:
     """Other letters under the same agenda items, the most alike first (the search engine's
     "more like this", archive.search.related), then those letters with their symbols and
@@ -252,12 +229,11 @@ def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[LetterRo
         return []
     alike = related_letter_ids(letter, agenda_item_ids, RELATED_LETTERS_SHOWN)
     if alike:
-        rows = _letter_rows("SELECT unnest(%s::bigint[])", [alike])
-        return sorted(rows, key=lambda row: alike.index(row.pk))
+        return letter_rows("SELECT unnest(%s::bigint[])", [alike], keep_order=True)
     ids_sql, params = newest_under_items_sql(
         agenda_item_ids, offset=0, limit=RELATED_LETTERS_SHOWN, excluding=letter.pk
     )
-    return _letter_rows(ids_sql, params)
+    return letter_rows(ids_sql, params)
 
 
 def citing_letters(letter: Letter) -> list[LetterRow]:
@@ -274,33 +250,7 @@ def citing_letters(letter: Letter) -> list[LetterRow]:
         .values("pk")
     )
     ids_sql, params = citing.query.sql_with_params()
-    return _letter_rows(ids_sql, list(params), limit=CITING_LETTERS_SHOWN)
-
-
-def _letter_rows(ids_sql: str, params: list, limit: int | None = None) -> list[LetterRow]:
-    """The letters whose ids `ids_sql` selects, newest first, as rows with their symbols and
-    sender state (one statement, no query per letter)."""
-    limit_sql = f" LIMIT {int(limit)}" if limit else ""
-    language = (get_language() or "en")[:2]
-    # The title in the interface language, else English, else any (as listing.with_row_title).
-    title_sql = (
-        "(SELECT t.{column} FROM archive_lettertext t WHERE t.letter_id = l.id AND t.title <> ''"
-        " ORDER BY t.language <> %s, t.language <> 'en', t.language LIMIT 1)"
-    )
-    with reading_connection().cursor() as cursor:
-        cursor.execute(
-            "SELECT l.id, coalesce((SELECT array_agg(s.symbol ORDER BY s.position)"
-            "  FROM archive_lettersymbol s WHERE s.letter_id = l.id), '{}'),"
-            " l.distribution_date, l.doc_type,"
-            " coalesce(CASE WHEN %s = 'fr' THEN nullif(m.name_fr, '') END, m.short_en, ''),"
-            " l.sender_state_printed, l.letter_date, l.sender_role, l.addressees,"
-            f" {title_sql.format(column='title')}, {title_sql.format(column='language')}"
-            " FROM archive_letter l LEFT JOIN archive_memberstate m ON m.id = l.sender_state_id"
-            f" WHERE l.id IN ({ids_sql})"
-            f" ORDER BY l.distribution_date DESC NULLS LAST, l.id DESC{limit_sql}",
-            [language, language, language, *params],
-        )
-        return [LetterRow(*row) for row in cursor.fetchall()]
+    return letter_rows(ids_sql, list(params), limit=CITING_LETTERS_SHOWN)
 
 
 def cited_letters(citations: list[CitationRow]) -> list[tuple[str, Letter | None]]:

@@ -211,3 +211,30 @@ def test_a_french_reader_reads_french_claims_never_revendique(db):
     assert '<a href="/states/AZE/">Azerbaïdjan</a>' in table
     assert "pose de mines" in table and "mine laying" not in table
     assert "Incidents que d’autres États lui attribuent" in html
+
+
+def test_a_list_row_links_its_letter_and_keeps_a_title_printed_in_capitals(client, db):
+    letter = (
+        Letter.objects.filter(texts__language="en", texts__title__gt="")
+        .exclude(texts__language="fr")
+        .first()
+    )
+    letter.texts.filter(language="en").update(title="QUESTION OF <PALESTINE> & UNRWA")
+    html = client.get("/", {"per_page": 100}).content.decode()
+    row = re.search(
+        rf'<li class="letter-row">\s*<a href="{re.escape(letter.get_absolute_url())}"'
+        rf' class="letter-symbol">{re.escape(letter.symbol)}</a>.*?</li>',
+        html,
+        re.S,
+    )
+    assert row, "the letter's row links to its page by its symbol"
+    # The readable form, escaped, in the version's language; the printed form on hover.
+    assert (
+        '<span lang="en" title="As printed: QUESTION OF &lt;PALESTINE&gt; &amp; UNRWA">'
+        "Question of &lt;Palestine&gt; &amp; UNRWA</span>"
+    ) in row[0]
+    assert '<span class="letter-meta"><time datetime=' in row[0]
+    french = client.get("/", {"per_page": 100}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    # (French puts a no-break space before a colon.)
+    assert 'title="Tel qu’imprimé\u00a0: QUESTION OF &lt;PALESTINE&gt; &amp; UNRWA"' in french
+    assert "(titre composé par les archives\u00a0: le titre imprimé n’a pas pu être lu)" in french

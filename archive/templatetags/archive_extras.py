@@ -13,6 +13,11 @@ def row_title(letter) -> labels.RowTitle:
 
 
 @register.filter
+def letter_row(letter):
+    return labels.letter_row(letter)
+
+
+@register.filter
 def letter_meta(letter):
     return labels.letter_meta(letter)
 
