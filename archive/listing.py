@@ -225,16 +225,22 @@ def _items_sql(items: list[int] | QuerySet) -> tuple[str, list]:
     return "unnest(%s::bigint[]) AS item(id)", [list(items)]
 
 
-def _visible_link_sql() -> tuple[str, list]:
-    """`EXISTS (...)`: the link `la`'s letter is visible (archive.search.visible_letters)."""
+def visible_letter_sql(letter_id: str) -> tuple[str, list]:
+    """`EXISTS (...)`: the letter whose id is the column `letter_id` is visible
+    (archive.search.visible_letters)."""
     sql, params = (
         visible_letters()
-        .filter(pk=RawSQL("la.letter_id", ()))
+        .filter(pk=RawSQL(letter_id, ()))
         .order_by()
         .values("pk")
         .query.sql_with_params()
     )
     return f"EXISTS ({sql})", list(params)
+
+
+def _visible_link_sql() -> tuple[str, list]:
+    """`EXISTS (...)`: the link `la`'s letter is visible."""
+    return visible_letter_sql("la.letter_id")
 
 
 def _count_under_items(items: list[int] | QuerySet, exact: bool) -> tuple[int, bool, int]:

@@ -23,6 +23,7 @@ from archive.parsing.symbols import split_symbols
 from archive.reading import for_letter_page, letter_page_context
 from archive.results import feed_url, query_string_without, results_page
 from archive.search import visible_letters
+from archive.state_claims import state_claims
 from archive.timeline import claims_timeline
 
 
@@ -255,21 +256,9 @@ def topic_letter_counts():
     return _count(links, "letter_id", distinct=True)
 
 
-STATE_CLAIMS_SHOWN = 50
-
-
 def state_detail(request, iso3):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
-    claims = (
-        IncidentClaim.objects.filter(letter__in=visible_letters())
-        .exclude(review_status=IncidentClaim.Review.REJECTED)
-        .select_related("letter", "claimant", "accused_state")
-        # A row links to its letter: the letter's parser readings and import differences
-        # (JSON, large for real letters) are not read for it.
-        .defer("letter__field_readings", "letter__import_differences")
-        .prefetch_related("letter__symbols")
-        .order_by(F("date").desc(nulls_last=True), "-letter__distribution_date", "pk")
-    )
+    claims_made, claims_against = state_claims(state)
     return render(
         request,
         "archive/state_detail.html",
@@ -281,8 +270,8 @@ def state_detail(request, iso3):
                     Q(claimant=state) | Q(accused_state=state)
                 )
             ),
-            "claims_against": list(claims.filter(accused_state=state)[:STATE_CLAIMS_SHOWN]),
-            "claims_made": list(claims.filter(claimant=state)[:STATE_CLAIMS_SHOWN]),
+            "claims_against": claims_against,
+            "claims_made": claims_made,
             **_browse_results(
                 request,
                 list_queryset(
