@@ -128,6 +128,22 @@ def test_agenda_item_page_lists_its_letters(client, french_letter):
     assert client.get("/agenda/75/abc/").status_code == 404
 
 
+def test_an_annex_shows_its_date_its_signatory_and_the_claims_quoted_in_it(client, french_letter):
+    from archive.models import IncidentClaim
+
+    html = client.get(french_letter.get_absolute_url()).content.decode()
+    annex = html[html.index('<section class="annex" id="annex-1"') :]
+    annex = annex[: annex.index("</section>")]
+    assert 'Dated <time datetime="2021-02-22">22 February 2021</time>' in annex
+    assert "Signed by Jeyhun Bayramov" in annex
+    claims = IncidentClaim.objects.filter(annex__letter_text__letter=french_letter).exclude(
+        review_status=IncidentClaim.Review.REJECTED
+    )
+    assert claims.exists()
+    for claim in claims:
+        assert f'<mark id="claim-{claim.pk}" class="claim-quote">' in annex
+
+
 def test_state_page_lists_letters_sent_and_claims_against(client, french_letter):
     sent = client.get("/states/AZE/")
     assert french_letter.get_absolute_url() in sent.content.decode()
