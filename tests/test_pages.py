@@ -238,3 +238,37 @@ def test_a_list_row_links_its_letter_and_keeps_a_title_printed_in_capitals(clien
     # (French puts a no-break space before a colon.)
     assert 'title="Tel qu’imprimé\u00a0: QUESTION OF &lt;PALESTINE&gt; &amp; UNRWA"' in french
     assert "(titre composé par les archives\u00a0: le titre imprimé n’a pas pu être lu)" in french
+
+
+@pytest.mark.parametrize(
+    ("title", "printed_in_capitals"),
+    [
+        ("QUESTION OF PALESTINE", True),
+        ("LETTRE DATÉE DU 22 FÉVRIER 2021", True),
+        ("ПИСЬМО ПОСТОЯННОГО ПРЕДСТАВИТЕЛЯ", True),
+        ("Question of Palestine", False),
+        ("QUESTION OF PALESTINe", False),
+        ("UN", False),  # too short to tell
+        ("1234 5678", False),
+        ("QUESTION رسالة", False),  # letters without case are not capitals
+        ("", False),
+    ],
+)
+def test_titles_printed_in_capitals_are_told_apart(title, printed_in_capitals):
+    from archive.labels import is_all_caps
+
+    assert is_all_caps(title) is printed_in_capitals
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_list_dates_read_as_the_interface_language_writes_them(language):
+    import datetime as dt
+
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from archive.labels import day_month_year
+
+    with translation.override(language):
+        for day in [dt.date(1946, 1, 5), dt.date(2021, 2, 22), dt.date(2025, 12, 31)]:
+            assert day_month_year(day) == date_format(day, "j F Y")
