@@ -10,7 +10,7 @@ from functools import cache
 
 from django.utils.dates import MONTHS
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -79,6 +79,20 @@ def readable_caps(text: str) -> str:
         return lower[:1].upper() + lower[1:]
 
     return re.sub(r"[^\W\d_]+", word, text)
+
+
+def readable_title(title: str) -> SafeString:
+    """A title as the pages show it: a title printed in capitals in its readable form, with
+    the printed form beside it; any other title as it is. (What the included template
+    archive/includes/_readable_title.html wrote, once per agenda item of a session.)"""
+    if is_all_caps(title or ""):
+        return format_html(
+            '{} <span class="as-printed note">({} <span>{}</span>)</span>',
+            readable_caps(title),
+            _("printed:"),
+            title,
+        )
+    return conditional_escape(title)
 
 
 # A line break inside a paragraph: the line before does not end a sentence or the next line

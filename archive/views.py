@@ -60,7 +60,9 @@ def favicon(request):
 
 def letter_by_symbol(request, symbol):
     """The permalink of a letter is its first symbol; its other symbol redirects there."""
-    letter = for_letter_page(visible_letters().filter(symbols__lookup=symbol.upper())).first()
+    # A symbol names one letter at most (its look-up is unique): no order to sort by.
+    found = for_letter_page(visible_letters().filter(symbols__lookup=symbol.upper()))
+    letter = next(iter(found.order_by()[:1]), None)
     if letter is None:
         raise Http404(
             _("No letter with the symbol %(symbol)s is in the archive.") % {"symbol": symbol}

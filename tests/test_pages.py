@@ -272,3 +272,21 @@ def test_list_dates_read_as_the_interface_language_writes_them(language):
     with translation.override(language):
         for day in [dt.date(1946, 1, 5), dt.date(2021, 2, 22), dt.date(2025, 12, 31)]:
             assert day_month_year(day) == date_format(day, "j F Y")
+
+
+def test_a_title_printed_in_capitals_reads_normally_with_the_printed_form_beside_it(client, db):
+    letter = (
+        Letter.objects.filter(texts__language="en", texts__title__gt="")
+        .exclude(texts__language="fr")
+        .first()
+    )
+    letter.texts.filter(language="en").update(title="QUESTION OF <PALESTINE> & UNRWA")
+    html = client.get(letter.get_absolute_url()).content.decode()
+    assert (
+        '<h1><span lang="en">Question of &lt;Palestine&gt; &amp; UNRWA <span class="as-printed'
+        ' note">(printed: <span>QUESTION OF &lt;PALESTINE&gt; &amp; UNRWA</span>)</span></span>'
+        "</h1>"
+    ) in html
+    letter.texts.filter(language="en").update(title="Question of <Palestine>")
+    html = client.get(letter.get_absolute_url()).content.decode()
+    assert '<h1><span lang="en">Question of &lt;Palestine&gt;</span></h1>' in html

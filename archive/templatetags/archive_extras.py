@@ -28,6 +28,11 @@ def readable(text: str) -> str:
 
 
 @register.filter
+def readable_title(title: str):
+    return labels.readable_title(title)
+
+
+@register.filter
 def is_all_caps(text: str) -> bool:
     return labels.is_all_caps(text or "")
 
