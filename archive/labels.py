@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
+from django.utils.dates import MONTHS
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,6 +54,10 @@ _KEPT_CAPITALS = {"UN", "UNRWA", "UNIFIL", "UNDOF", "UNFICYP", "USSR", "USA", "N
 
 
 def is_all_caps(text: str) -> bool:
+    # str.isupper() is False whenever a letter is in lower case (or none has a case): most
+    # titles are answered here without walking every character.
+    if not text.isupper():
+        return False
     letters = [c for c in text if c.isalpha()]
     return len(letters) >= 4 and all(c.isupper() for c in letters)
 
@@ -73,6 +79,20 @@ def readable_caps(text: str) -> str:
         return lower[:1].upper() + lower[1:]
 
     return re.sub(r"[^\W\d_]+", word, text)
+
+
+def readable_title(title: str) -> SafeString:
+    """A title as the pages show it: a title printed in capitals in its readable form, with
+    the printed form beside it; any other title as it is. (What the included template
+    archive/includes/_readable_title.html wrote, once per agenda item of a session.)"""
+    if is_all_caps(title or ""):
+        return format_html(
+            '{} <span class="as-printed note">({} <span>{}</span>)</span>',
+            readable_caps(title),
+            _("printed:"),
+            title,
+        )
+    return conditional_escape(title)
 
 
 # A line break inside a paragraph: the line before does not end a sentence or the next line
@@ -172,6 +192,21 @@ def composed_title(letter) -> str:
     return " ".join(parts)
 
 
+def day_month_year(day) -> str:
+    """date_format(day, "j F Y") ("17 October 2025", the month in the interface language),
+    without parsing the format on every call: a quarter of the time, on every list row."""
+    return f"{day.day} {MONTHS[day.month]} {day.year:04d}"
+
+
+@cache
+def _doc_type_names() -> dict:
+    """Letter.get_doc_type_display's names (lazy: translated when shown), built once rather
+    than from Letter.DocType.choices on every row."""
+    from archive.models import Letter  # archive.models imports this module
+
+    return dict(Letter.DocType.choices)
+
+
 def letter_meta(letter) -> SafeString:
     """A list row's line under the title: distribution date, sending state, document type
     (and "synthetic" on the benchmark's letters). Written here, not in the row's template:
@@ -182,13 +217,41 @@ def letter_meta(letter) -> SafeString:
             format_html(
                 '<time datetime="{}">{}</time>',
                 letter.distribution_date.isoformat(),
-                date_format(letter.distribution_date, "j F Y"),
+                day_month_year(letter.distribution_date),
             )
         )
     state = letter.sender_state or letter.sender_state_printed
     if state:
         parts.append(escape(_("from %(state)s") % {"state": state}))
-    parts.append(escape(letter.get_doc_type_display()))
+    parts.append(escape(str(_doc_type_names().get(letter.doc_type, letter.doc_type))))
     if getattr(letter, "is_synthetic", False):
         parts.append(format_html('<strong class="flag">{}</strong>', _("synthetic (benchmark)")))
     return mark_safe(" · ".join(parts))  # noqa: S308 - every part escaped above
+
+
+def letter_row(letter) -> SafeString:
+    """A letter as a list shows it: its symbol linked to its page, its title (archive.labels.
+    row_title) and letter_meta's line. Written here rather than as an included template: a
+    list has 20 to 100 rows, and the include cost ~0.15 ms each, a fifth of a list page."""
+    title = row_title(letter)
+    if title.composed:
+        shown = format_html(
+            '{} <span class="note composed-title">({})</span>',
+            title.text,
+            _("title composed by the archive: the printed title could not be read"),
+        )
+    else:
+        shown = format_html(
+            "<span{}{}>{}</span>",
+            format_html(' lang="{}"', title.language) if title.language else "",
+            format_html(' title="{} {}"', _("As printed:"), title.printed) if title.printed else "",
+            title.text,
+        )
+    return format_html(
+        '<li class="letter-row">\n  <a href="{}" class="letter-symbol">{}</a>\n'
+        '  <span class="letter-title">{}</span>\n  <span class="letter-meta">{}</span>\n</li>\n',
+        letter.get_absolute_url(),
+        letter,
+        shown,
+        letter_meta(letter),
+    )

@@ -20,14 +20,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
+from datetime import date
+from functools import lru_cache, partial
 
+from django.conf import settings
 from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, When
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
 from archive.filters import LetterFilter, active_filters
-from archive.models import AgendaItem, LetterSymbol, LetterText
+from archive.models import AgendaItem, LetterSymbol, LetterText, NamedBySymbols
 from archive.replicas import reading_connection
 from archive.search import PER_PAGE, Hit, SearchPage, build_filterset, visible_letters
 
@@ -114,16 +116,20 @@ def list_queryset(
 ) -> ListPage:
     """One page of `letters` (a queryset of visible letters, e.g. a state's) in the list's
     order, counted as list_letters counts (`counter()` may count them another way). Three
-    queries, four with an estimate: count, estimate, page with the senders, symbols."""
+    queries, four with an estimate: count, estimate, the page's ids, their rows."""
     sort = sort if sort in SORTS else "newest"
     page = max(1, int(page))
     per_page = per_page or PER_PAGE
     offset = (page - 1) * per_page
     total, total_is_exact, counted = counter() if counter else _count(letters, exact)
-    rows = list(
-        with_row_title(ordered(letters, sort))
-        .select_related("sender_state")
-        .prefetch_related(symbols_in_order())[offset : offset + per_page + 1]
+    # The page's ids in the list's order (the index's walk), then their rows with symbols,
+    # sender and title: no Letter built, no query per letter. (Not one statement: a filtered
+    # queryset may be DISTINCT, which adds its ordering's columns to the ids' SELECT.)
+    page_ids = list(
+        ordered(letters, sort).values_list("pk", flat=True)[offset : offset + per_page + 1]
+    )
+    rows = (
+        letter_rows("SELECT unnest(%s::bigint[])", [page_ids], keep_order=True) if page_ids else []
     )
     return _list_page(rows, sort, page, per_page, total, total_is_exact, counted)
 
@@ -168,18 +174,17 @@ def list_letters_under_items(
     """The visible letters under any of the agenda items `items` (ids, or a queryset of
     AgendaItem pks, such as a topic's), newest first: the agenda-item and topic pages.
 
-    Three queries, four with an estimate: the count (links read through agenda_item_letters,
-    exact up to COUNT_EXACT_UP_TO), the estimate beyond, the page's letters with their states
-    (through agenda_item_newest), their symbols."""
+    Two queries, three with an estimate: the count (links read through agenda_item_letters,
+    exact up to COUNT_EXACT_UP_TO), the estimate beyond, the page's letters as rows with their
+    symbols and states (through agenda_item_newest)."""
     page = max(1, int(page))
     per_page = per_page or PER_PAGE
     offset = (page - 1) * per_page
     total, total_is_exact, counted = _count_under_items(items, exact)
-    rows = list(
-        with_row_title(newest_under_items(items, offset=offset, limit=per_page + 1))
-        .select_related("sender_state")
-        .prefetch_related(symbols_in_order())
-    )
+    rows = []
+    if isinstance(items, QuerySet) or items:
+        ids_sql, params = newest_under_items_sql(items, offset=offset, limit=per_page + 1)
+        rows = letter_rows(ids_sql, params)
     return _list_page(rows, "newest", page, per_page, total, total_is_exact, counted)
 
 
@@ -225,16 +230,32 @@ def _items_sql(items: list[int] | QuerySet) -> tuple[str, list]:
     return "unnest(%s::bigint[]) AS item(id)", [list(items)]
 
 
-def _visible_link_sql() -> tuple[str, list]:
-    """`EXISTS (...)`: the link `la`'s letter is visible (archive.search.visible_letters)."""
+def visible_letter_sql(letter_id: str) -> tuple[str, list]:
+    """`EXISTS (...)`: the letter whose id is the column `letter_id` is visible
+    (archive.search.visible_letters)."""
+    # The rule is code and one setting, never data: compiled once per setting value (the ORM
+    # took ~0.15 ms for it, two or three times a page), and again when a test changes it.
+    show_synthetic = bool(getattr(settings, "ARCHIVE_SHOW_SYNTHETIC", False))
+    sql, params = _visible_letter_sql(letter_id, show_synthetic)
+    return sql, list(params)
+
+
+@lru_cache(maxsize=16)
+def _visible_letter_sql(letter_id: str, show_synthetic: bool) -> tuple[str, tuple]:
+    """`show_synthetic` is the setting visible_letters() reads now: the cache's key."""
     sql, params = (
         visible_letters()
-        .filter(pk=RawSQL("la.letter_id", ()))
+        .filter(pk=RawSQL(letter_id, ()))
         .order_by()
         .values("pk")
         .query.sql_with_params()
     )
-    return f"EXISTS ({sql})", list(params)
+    return f"EXISTS ({sql})", tuple(params)
+
+
+def _visible_link_sql() -> tuple[str, list]:
+    """`EXISTS (...)`: the link `la`'s letter is visible."""
+    return visible_letter_sql("la.letter_id")
 
 
 def _count_under_items(items: list[int] | QuerySet, exact: bool) -> tuple[int, bool, int]:
@@ -374,3 +395,67 @@ def _plan_rows(cursor, sql: str, params: list) -> int:
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
+
+
+@dataclass(frozen=True)
+class LetterRow(NamedBySymbols):
+    """A letter as a row of a list shows it (archive.labels.letter_row): what the row reads of
+    a Letter, with the same meaning (its name and address from NamedBySymbols, as Letter's;
+    archive.labels.row_title), read in one statement with its symbols and sender. The lists
+    and the letter page's related and citing letters are made of these: building Letter
+    instances and prefetching their symbols cost more than the statement itself."""
+
+    pk: int
+    symbol_list: list[str]
+    distribution_date: date | None
+    doc_type: str
+    sender_state: str  # its name in the interface language
+    sender_state_printed: str
+    letter_date: date | None
+    sender_role: str
+    addressees: list[str]
+    row_title_text: str
+    row_title_language: str
+    is_synthetic: bool
+
+
+def letter_rows(
+    ids_sql: str, params: list, *, limit: int | None = None, keep_order: bool = False
+) -> list[LetterRow]:
+    """The letters whose ids `ids_sql` selects, as rows with their symbols, sender state and
+    title (one statement, no query per letter): newest first, or in the order `ids_sql`
+    gives them (`keep_order`, for a page in another order or ranked)."""
+    limit_sql = f" LIMIT {int(limit)}" if limit else ""
+    language = (get_language() or "en")[:2]
+    # The title in the interface language, else English, else any (as with_row_title).
+    title_sql = (
+        "(SELECT t.{column} FROM archive_lettertext t WHERE t.letter_id = l.id AND t.title <> ''"
+        " ORDER BY t.language <> %s, t.language <> 'en', t.language LIMIT 1)"
+    )
+    if keep_order:
+        # ARRAY(subquery) keeps the subquery's order; WITH ORDINALITY numbers it.
+        source = (
+            f"unnest(ARRAY({ids_sql})) WITH ORDINALITY AS page(id, n)"
+            " JOIN archive_letter l ON l.id = page.id"
+        )
+        where, order = "", "page.n"
+    else:
+        source = "archive_letter l"
+        where = f" WHERE l.id IN ({ids_sql})"
+        order = "l.distribution_date DESC NULLS LAST, l.id DESC"
+    select_params = [language, language, language]
+    with reading_connection().cursor() as cursor:
+        cursor.execute(
+            "SELECT l.id, coalesce((SELECT array_agg(s.symbol ORDER BY s.position)"
+            "  FROM archive_lettersymbol s WHERE s.letter_id = l.id), '{}'),"
+            " l.distribution_date, l.doc_type,"
+            " coalesce(CASE WHEN %s = 'fr' THEN nullif(m.name_fr, '') END, m.short_en, ''),"
+            " l.sender_state_printed, l.letter_date, l.sender_role, l.addressees,"
+            f" {title_sql.format(column='title')}, {title_sql.format(column='language')},"
+            " l.is_synthetic"
+            f" FROM {source} LEFT JOIN archive_memberstate m ON m.id = l.sender_state_id"
+            f"{where} ORDER BY {order}{limit_sql}",
+            # The ids' parameters come last in both forms (FROM and WHERE follow the select).
+            [*select_params, *params],
+        )
+        return [LetterRow(*row) for row in cursor.fetchall()]

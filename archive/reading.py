@@ -5,17 +5,22 @@ marked where they stand, and the letters around it. A constant number of queries
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
-from django.utils.translation import get_language
 
 from archive.citations import digital_library_url, official_links, reference, un_citation
 from archive.labels import paragraphs
-from archive.listing import newest_under_items_sql, symbols_in_order
-from archive.models import AgendaItem, IncidentClaim, Letter, LetterText, NamedBySymbols
+from archive.listing import (
+    LetterRow,
+    letter_rows,
+    newest_under_items_sql,
+    symbols_in_order,
+    visible_letter_sql,
+)
+from archive.models import AgendaItem, Annex, IncidentClaim, Letter, LetterText
 from archive.replicas import reading_connection
 from archive.search import visible_letters
 from archive.search.related import related_letter_ids
@@ -116,19 +121,28 @@ class LetterSurroundings:
     agenda_items: list[AgendaItem]
     signatories: list[PersonRow]
     citations: list[CitationRow]
-    # Whether the version shown has annexes, claims not rejected: read them only then.
-    has_annexes: bool = False
+    # The version shown's annexes, in order; whether it has claims not rejected (read then).
+    annexes: list[Annex] = field(default_factory=list)
     has_claims: bool = False
+    # The visible letters citing this one, newest first (CITING_LETTERS_SHOWN at most).
+    citing_ids: list[int] = field(default_factory=list)
 
 
 def letter_surroundings(letter_id: int, text_id: int | None = None) -> LetterSurroundings:
-    """The letter's agenda items (masthead order), signatories and cited symbols, and
-    whether its version `text_id` has annexes and claims: one statement of small index
-    look-ups instead of up to five ORM queries."""
+    """The letter's agenda items (masthead order), signatories, cited symbols and the letters
+    citing it, its version `text_id`'s annexes and whether that version has claims: one
+    statement of small index look-ups (the citing letters through the index on the cited
+    symbol) instead of up to seven ORM queries."""
+    visible_sql, visible_params = visible_letter_sql("l.id")
     with reading_connection().cursor() as cursor:
         cursor.execute(
             "SELECT"
-            " EXISTS (SELECT 1 FROM archive_annex a WHERE a.letter_text_id = %s),"
+            " (SELECT json_agg(json_build_object('id', a.id, 'letter_text_id', a.letter_text_id,"
+            "   'order', a.\"order\", 'heading', a.heading, 'title', a.title,"
+            "   'letter_date', a.letter_date, 'author_person', a.author_person,"
+            "   'author_role', a.author_role, 'original_language', a.original_language,"
+            "   'text', a.text) ORDER BY a.\"order\")"
+            "  FROM archive_annex a WHERE a.letter_text_id = %s),"
             " EXISTS (SELECT 1 FROM archive_incidentclaim c WHERE c.letter_text_id = %s"
             "  AND c.review_status <> %s),"
             " (SELECT json_agg(json_build_object('id', a.id, 'ga_session', a.ga_session,"
@@ -141,18 +155,37 @@ def letter_surroundings(letter_id: int, text_id: int | None = None) -> LetterSur
             "  FROM archive_signatory s WHERE s.letter_id = %s),"
             " (SELECT json_agg(json_build_object('cited_symbol', c.cited_symbol,"
             "   'cited_lookup', c.cited_lookup) ORDER BY c.id)"
-            "  FROM archive_lettercitation c WHERE c.letter_id = %s)",
-            [text_id, text_id, IncidentClaim.Review.REJECTED, *[letter_id] * 3],
+            "  FROM archive_lettercitation c WHERE c.letter_id = %s),"
+            " ARRAY(SELECT citing.id FROM (SELECT DISTINCT l.id, l.distribution_date"
+            "  FROM archive_lettercitation c JOIN archive_letter l ON l.id = c.letter_id"
+            "  WHERE c.cited_lookup IN (SELECT s.lookup FROM archive_lettersymbol s"
+            "   WHERE s.letter_id = %s)"
+            f"  AND l.id <> %s AND {visible_sql}) citing"
+            "  ORDER BY citing.distribution_date DESC NULLS LAST, citing.id DESC"
+            f"  LIMIT {CITING_LETTERS_SHOWN})",
+            [
+                text_id,
+                text_id,
+                IncidentClaim.Review.REJECTED,
+                *[letter_id] * 5,
+                *visible_params,
+            ],
         )
-        has_annexes, has_claims, *lists = cursor.fetchone()
-        items, people, citations = (_json(value) for value in lists)
+        annexes, has_claims, items, people, citations, citing_ids = cursor.fetchone()
     return LetterSurroundings(
-        agenda_items=[AgendaItem(**row) for row in items],
-        signatories=[PersonRow(**row) for row in people],
-        citations=[CitationRow(**row) for row in citations],
-        has_annexes=has_annexes,
+        agenda_items=[AgendaItem(**row) for row in _json(items)],
+        signatories=[PersonRow(**row) for row in _json(people)],
+        citations=[CitationRow(**row) for row in _json(citations)],
+        annexes=[_annex(row) for row in _json(annexes)],
         has_claims=has_claims,
+        citing_ids=citing_ids,
     )
+
+
+def _annex(row: dict) -> Annex:
+    if row["letter_date"]:
+        row["letter_date"] = date.fromisoformat(row["letter_date"])
+    return Annex(**row)
 
 
 def _json(value) -> list:
@@ -162,13 +195,13 @@ def _json(value) -> list:
 
 
 def letter_page_context(request, letter: Letter) -> dict:
-    """The letter page's context for a letter loaded through `for_letter_page`: at most six
-    queries (its surroundings, annexes and claims when it has any, the related letters, the
-    cited letters and their symbols when it cites any), each served by an index whatever the
-    archive's size."""
+    """The letter page's context for a letter loaded through `for_letter_page`: at most five
+    queries (its surroundings, its claims when it has any, the rows of the related and citing
+    letters, the related letters newest first when none is alike, the cited letters when it
+    cites any), each served by an index whatever the archive's size."""
     text = choose_text(letter, request.GET.get("lang"))
     surroundings = letter_surroundings(letter.pk, text.pk if text else None)
-    annexes = list(text.annexes.all()) if surroundings.has_annexes else []
+    annexes = surroundings.annexes
     claims = list(
         IncidentClaim.objects.filter(letter_text=text)
         .exclude(review_status=IncidentClaim.Review.REJECTED)
@@ -188,6 +221,9 @@ def letter_page_context(request, letter: Letter) -> dict:
     parallel = parallel_text(letter, text, request.GET.get("compare"))
     base = request.build_absolute_uri("/").rstrip("/")
     cited_as = reference(letter, text, base)
+    related, citing = related_and_citing_letters(
+        letter, [item.pk for item in items], surroundings.citing_ids
+    )
     return {
         # The official record and how to cite the letter (archive.citations).
         "official_links": official_links(
@@ -209,9 +245,9 @@ def letter_page_context(request, letter: Letter) -> dict:
         "claims": claims,
         "agenda_items": [(item, item.title(language)) for item in items],
         "signatories": surroundings.signatories,
-        "related_letters": related_letters(letter, [item.pk for item in items]),
+        "related_letters": related,
         "citations": cited_letters(surroundings.citations),
-        "citing_letters": citing_letters(letter),
+        "citing_letters": citing,
     }
 
 
@@ -224,83 +260,30 @@ def _with(params: QueryDict, **changes: str | None) -> str:
     return changed.urlencode()
 
 
-@dataclass(frozen=True)
-class LetterRow(NamedBySymbols):
-    """A letter as a row of a list shows it (archive/includes/_letter_row.html): what the
-    template reads of a Letter, with the same meaning (its name and address from
-    NamedBySymbols, as Letter's; archive.labels.row_title), read in one statement with its
-    symbols and sender."""
-
-    pk: int
-    symbol_list: list[str]
-    distribution_date: date | None
-    doc_type: str
-    sender_state: str
-    sender_state_printed: str
-    letter_date: date | None
-    sender_role: str
-    addressees: list[str]
-    row_title_text: str
-    row_title_language: str
-
-
-def related_letters(letter: Letter, agenda_item_ids: list[int]) -> list[LetterRow]:
+def related_and_citing_letters(
+    letter: Letter, agenda_item_ids: list[int], citing_ids: list[int]
+) -> tuple[list[LetterRow], list[LetterRow]]:
     """Other letters under the same agenda items, the most alike first (the search engine's
-    "more like this", archive.search.related), then those letters with their symbols and
-    sender state in one statement. Newest first when the engine finds none alike."""
-    if not agenda_item_ids:
-        return []
-    alike = related_letter_ids(letter, agenda_item_ids, RELATED_LETTERS_SHOWN)
-    if alike:
-        rows = _letter_rows("SELECT unnest(%s::bigint[])", [alike])
-        return sorted(rows, key=lambda row: alike.index(row.pk))
-    ids_sql, params = newest_under_items_sql(
-        agenda_item_ids, offset=0, limit=RELATED_LETTERS_SHOWN, excluding=letter.pk
+    "more like this", archive.search.related), and the letters citing this one (replies,
+    mostly: who answered whom; letter_surroundings found them), newest first: both lists'
+    rows read in one statement. Related letters newest first when the engine finds none
+    alike (a statement of their own)."""
+    alike = (
+        related_letter_ids(letter, agenda_item_ids, RELATED_LETTERS_SHOWN)
+        if agenda_item_ids
+        else []
     )
-    return _letter_rows(ids_sql, params)
-
-
-def citing_letters(letter: Letter) -> list[LetterRow]:
-    """Letters in the archive that cite this one by any of its symbols (replies, mostly):
-    who answered whom. One statement, through the index on the cited symbol."""
-    lookups = [symbol.lookup for symbol in letter.symbols.all()]
-    if not lookups:
-        return []
-    citing = (
-        visible_letters()
-        .filter(citations__cited_lookup__in=lookups)
-        .exclude(pk=letter.pk)
-        .order_by()
-        .values("pk")
-    )
-    ids_sql, params = citing.query.sql_with_params()
-    return _letter_rows(ids_sql, list(params), limit=CITING_LETTERS_SHOWN)
-
-
-def _letter_rows(ids_sql: str, params: list, limit: int | None = None) -> list[LetterRow]:
-    """The letters whose ids `ids_sql` selects, newest first, as rows with their symbols and
-    sender state (one statement, no query per letter)."""
-    limit_sql = f" LIMIT {int(limit)}" if limit else ""
-    language = (get_language() or "en")[:2]
-    # The title in the interface language, else English, else any (as listing.with_row_title).
-    title_sql = (
-        "(SELECT t.{column} FROM archive_lettertext t WHERE t.letter_id = l.id AND t.title <> ''"
-        " ORDER BY t.language <> %s, t.language <> 'en', t.language LIMIT 1)"
-    )
-    with reading_connection().cursor() as cursor:
-        cursor.execute(
-            "SELECT l.id, coalesce((SELECT array_agg(s.symbol ORDER BY s.position)"
-            "  FROM archive_lettersymbol s WHERE s.letter_id = l.id), '{}'),"
-            " l.distribution_date, l.doc_type,"
-            " coalesce(CASE WHEN %s = 'fr' THEN nullif(m.name_fr, '') END, m.short_en, ''),"
-            " l.sender_state_printed, l.letter_date, l.sender_role, l.addressees,"
-            f" {title_sql.format(column='title')}, {title_sql.format(column='language')}"
-            " FROM archive_letter l LEFT JOIN archive_memberstate m ON m.id = l.sender_state_id"
-            f" WHERE l.id IN ({ids_sql})"
-            f" ORDER BY l.distribution_date DESC NULLS LAST, l.id DESC{limit_sql}",
-            [language, language, language, *params],
+    wanted = [*alike, *citing_ids]
+    rows = {}
+    if wanted:
+        rows = {row.pk: row for row in letter_rows("SELECT unnest(%s::bigint[])", [wanted])}
+    related = [rows[pk] for pk in alike if pk in rows]
+    if agenda_item_ids and not alike:
+        ids_sql, params = newest_under_items_sql(
+            agenda_item_ids, offset=0, limit=RELATED_LETTERS_SHOWN, excluding=letter.pk
         )
-        return [LetterRow(*row) for row in cursor.fetchall()]
+        related = letter_rows(ids_sql, params)
+    return related, [rows[pk] for pk in citing_ids if pk in rows]
 
 
 def cited_letters(citations: list[CitationRow]) -> list[tuple[str, Letter | None]]:

@@ -23,6 +23,7 @@ from archive.parsing.symbols import split_symbols
 from archive.reading import for_letter_page, letter_page_context
 from archive.results import feed_url, query_string_without, results_page
 from archive.search import visible_letters
+from archive.state_claims import state_claims
 from archive.timeline import claims_timeline
 
 
@@ -59,7 +60,9 @@ def favicon(request):
 
 def letter_by_symbol(request, symbol):
     """The permalink of a letter is its first symbol; its other symbol redirects there."""
-    letter = for_letter_page(visible_letters().filter(symbols__lookup=symbol.upper())).first()
+    # A symbol names one letter at most (its look-up is unique): no order to sort by.
+    found = for_letter_page(visible_letters().filter(symbols__lookup=symbol.upper()))
+    letter = next(iter(found.order_by()[:1]), None)
     if letter is None:
         raise Http404(
             _("No letter with the symbol %(symbol)s is in the archive.") % {"symbol": symbol}
@@ -173,7 +176,16 @@ def _split_item_label(label: str) -> tuple[int, str]:
 
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    items = topic.agenda_items.order_by("-ga_session")
+    # Each item linked and named here rather than with {% url %} and {% blocktranslate %} in
+    # the template's loop: a topic has up to 80 items (about a third of the page's time).
+    items = [
+        (
+            item.get_absolute_url(),
+            _("Item %(label)s, session %(session)s")
+            % {"label": item.label, "session": item.ga_session},
+        )
+        for item in topic.agenda_items.order_by("-ga_session")
+    ]
     return render(
         request,
         "archive/topic_detail.html",
@@ -255,21 +267,9 @@ def topic_letter_counts():
     return _count(links, "letter_id", distinct=True)
 
 
-STATE_CLAIMS_SHOWN = 50
-
-
 def state_detail(request, iso3):
     state = get_object_or_404(MemberState, iso3=iso3.upper())
-    claims = (
-        IncidentClaim.objects.filter(letter__in=visible_letters())
-        .exclude(review_status=IncidentClaim.Review.REJECTED)
-        .select_related("letter", "claimant", "accused_state")
-        # A row links to its letter: the letter's parser readings and import differences
-        # (JSON, large for real letters) are not read for it.
-        .defer("letter__field_readings", "letter__import_differences")
-        .prefetch_related("letter__symbols")
-        .order_by(F("date").desc(nulls_last=True), "-letter__distribution_date", "pk")
-    )
+    claims_made, claims_against = state_claims(state)
     return render(
         request,
         "archive/state_detail.html",
@@ -281,8 +281,8 @@ def state_detail(request, iso3):
                     Q(claimant=state) | Q(accused_state=state)
                 )
             ),
-            "claims_against": list(claims.filter(accused_state=state)[:STATE_CLAIMS_SHOWN]),
-            "claims_made": list(claims.filter(claimant=state)[:STATE_CLAIMS_SHOWN]),
+            "claims_against": claims_against,
+            "claims_made": claims_made,
             **_browse_results(
                 request,
                 list_queryset(

@@ -71,7 +71,12 @@ def test_topic_page_lists_letters_across_sessions(client, db):
     item = AgendaItem.objects.filter(topic__isnull=False).first()
     response = client.get(item.topic.get_absolute_url())
     assert response.status_code == 200
-    assert item.get_absolute_url() in response.content.decode()
+    label = f"{item.number}{f' ({item.sub_item})' if item.sub_item else ''}"
+    assert (
+        f'<li><a href="{item.get_absolute_url()}">Item {label}, session {item.ga_session}</a></li>'
+    ) in response.content.decode()
+    french = client.get(item.topic.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr")
+    assert f"Point {label}, {item.ga_session}e session</a>" in french.content.decode()
 
 
 def test_facet_filter_script_is_served_locally(client, db):

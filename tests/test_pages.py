@@ -211,3 +211,82 @@ def test_a_french_reader_reads_french_claims_never_revendique(db):
     assert '<a href="/states/AZE/">Azerbaïdjan</a>' in table
     assert "pose de mines" in table and "mine laying" not in table
     assert "Incidents que d’autres États lui attribuent" in html
+
+
+def test_a_list_row_links_its_letter_and_keeps_a_title_printed_in_capitals(client, db):
+    letter = (
+        Letter.objects.filter(texts__language="en", texts__title__gt="")
+        .exclude(texts__language="fr")
+        .first()
+    )
+    letter.texts.filter(language="en").update(title="QUESTION OF <PALESTINE> & UNRWA")
+    html = client.get("/", {"per_page": 100}).content.decode()
+    row = re.search(
+        rf'<li class="letter-row">\s*<a href="{re.escape(letter.get_absolute_url())}"'
+        rf' class="letter-symbol">{re.escape(letter.symbol)}</a>.*?</li>',
+        html,
+        re.S,
+    )
+    assert row, "the letter's row links to its page by its symbol"
+    # The readable form, escaped, in the version's language; the printed form on hover.
+    assert (
+        '<span lang="en" title="As printed: QUESTION OF &lt;PALESTINE&gt; &amp; UNRWA">'
+        "Question of &lt;Palestine&gt; &amp; UNRWA</span>"
+    ) in row[0]
+    assert '<span class="letter-meta"><time datetime=' in row[0]
+    french = client.get("/", {"per_page": 100}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    # (French puts a no-break space before a colon.)
+    assert 'title="Tel qu’imprimé\u00a0: QUESTION OF &lt;PALESTINE&gt; &amp; UNRWA"' in french
+    assert "(titre composé par les archives\u00a0: le titre imprimé n’a pas pu être lu)" in french
+
+
+@pytest.mark.parametrize(
+    ("title", "printed_in_capitals"),
+    [
+        ("QUESTION OF PALESTINE", True),
+        ("LETTRE DATÉE DU 22 FÉVRIER 2021", True),
+        ("ПИСЬМО ПОСТОЯННОГО ПРЕДСТАВИТЕЛЯ", True),
+        ("Question of Palestine", False),
+        ("QUESTION OF PALESTINe", False),
+        ("UN", False),  # too short to tell
+        ("1234 5678", False),
+        ("QUESTION رسالة", False),  # letters without case are not capitals
+        ("", False),
+    ],
+)
+def test_titles_printed_in_capitals_are_told_apart(title, printed_in_capitals):
+    from archive.labels import is_all_caps
+
+    assert is_all_caps(title) is printed_in_capitals
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_list_dates_read_as_the_interface_language_writes_them(language):
+    import datetime as dt
+
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from archive.labels import day_month_year
+
+    with translation.override(language):
+        for day in [dt.date(1946, 1, 5), dt.date(2021, 2, 22), dt.date(2025, 12, 31)]:
+            assert day_month_year(day) == date_format(day, "j F Y")
+
+
+def test_a_title_printed_in_capitals_reads_normally_with_the_printed_form_beside_it(client, db):
+    letter = (
+        Letter.objects.filter(texts__language="en", texts__title__gt="")
+        .exclude(texts__language="fr")
+        .first()
+    )
+    letter.texts.filter(language="en").update(title="QUESTION OF <PALESTINE> & UNRWA")
+    html = client.get(letter.get_absolute_url()).content.decode()
+    assert (
+        '<h1><span lang="en">Question of &lt;Palestine&gt; &amp; UNRWA <span class="as-printed'
+        ' note">(printed: <span>QUESTION OF &lt;PALESTINE&gt; &amp; UNRWA</span>)</span></span>'
+        "</h1>"
+    ) in html
+    letter.texts.filter(language="en").update(title="Question of <Palestine>")
+    html = client.get(letter.get_absolute_url()).content.decode()
+    assert '<h1><span lang="en">Question of &lt;Palestine&gt;</span></h1>' in html

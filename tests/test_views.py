@@ -128,6 +128,22 @@ def test_agenda_item_page_lists_its_letters(client, french_letter):
     assert client.get("/agenda/75/abc/").status_code == 404
 
 
+def test_an_annex_shows_its_date_its_signatory_and_the_claims_quoted_in_it(client, french_letter):
+    from archive.models import IncidentClaim
+
+    html = client.get(french_letter.get_absolute_url()).content.decode()
+    annex = html[html.index('<section class="annex" id="annex-1"') :]
+    annex = annex[: annex.index("</section>")]
+    assert 'Dated <time datetime="2021-02-22">22 February 2021</time>' in annex
+    assert "Signed by Jeyhun Bayramov" in annex
+    claims = IncidentClaim.objects.filter(annex__letter_text__letter=french_letter).exclude(
+        review_status=IncidentClaim.Review.REJECTED
+    )
+    assert claims.exists()
+    for claim in claims:
+        assert f'<mark id="claim-{claim.pk}" class="claim-quote">' in annex
+
+
 def test_state_page_lists_letters_sent_and_claims_against(client, french_letter):
     sent = client.get("/states/AZE/")
     assert french_letter.get_absolute_url() in sent.content.decode()
@@ -136,6 +152,44 @@ def test_state_page_lists_letters_sent_and_claims_against(client, french_letter)
     # Each claim names who claims it, linked to that state's page.
     assert "Claimed by" in table
     assert '<a href="/states/AZE/">Azerbaijan</a>' in table
+
+
+def test_state_claims_leave_out_rejected_and_hidden_letters_and_put_undated_ones_last(
+    client, french_letter
+):
+    from archive.models import IncidentClaim
+
+    first = IncidentClaim.objects.exclude(date=None).exclude(accused_state=None).first()
+    assert first is not None and first.claimant is not None
+    state_page = f"/states/{first.accused_state.iso3}/"
+
+    def copy(place, **changes):
+        claim = IncidentClaim.objects.get(pk=first.pk)
+        claim.pk, claim.place = None, place
+        for name, value in changes.items():
+            setattr(claim, name, value)
+        claim.save()
+        return claim
+
+    undated = copy("Undatedville", date=None, period_start=None, period_end=None)
+    copy("Rejectedville", review_status=IncidentClaim.Review.REJECTED)
+    hidden = Letter.objects.create(bodies="GA", is_synthetic=True)
+    LetterSymbol.objects.create(letter=hidden, symbol="A/75/99998", position=0)
+    copy("Hiddenville", letter=hidden)
+    html = client.get(state_page).content.decode()
+    table = html[html.index('id="claims-against"') :]
+    assert "Undatedville" in table and "Rejectedville" not in html and "Hiddenville" not in html
+    rows = re.findall(r"<tr>.*?</tr>", table, re.S)
+    dated = ['<td data-label="When">not stated</td>' not in row for row in rows]
+    assert dated == sorted(dated, reverse=True), "undated claims come after the dated ones"
+    row = next(row for row in rows if "Undatedville" in row)
+    # Each row links to the claim in its letter, and says how far an editor reviewed it.
+    assert f'href="{undated.letter.get_absolute_url()}#claim-{undated.pk}"' in row
+    assert "(Not yet reviewed)" in row
+    # The claimant named in the reader's language, linked to its page.
+    french = client.get(state_page, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    claimant = first.claimant
+    assert f'<a href="/states/{claimant.iso3}/">{claimant.name_fr}</a>' in french
 
 
 def test_facet_links_add_or_remove_one_value_and_keep_every_other_filter():

@@ -13,6 +13,11 @@ def row_title(letter) -> labels.RowTitle:
 
 
 @register.filter
+def letter_row(letter):
+    return labels.letter_row(letter)
+
+
+@register.filter
 def letter_meta(letter):
     return labels.letter_meta(letter)
 
@@ -20,6 +25,11 @@ def letter_meta(letter):
 @register.filter
 def readable(text: str) -> str:
     return labels.readable_caps(text or "")
+
+
+@register.filter
+def readable_title(title: str):
+    return labels.readable_title(title)
 
 
 @register.filter
