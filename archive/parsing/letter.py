@@ -162,6 +162,18 @@ def _similar(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
 
 
+def _similar_at_least(a: str, b: str, threshold: float) -> bool:
+    """``_similar(a, b) >= threshold``, deciding most pairs by difflib's cheap upper bounds
+    of the ratio (from the lengths, then from the letters in common)."""
+    a, b = a.lower(), b.lower()
+    total = len(a) + len(b)
+    # difflib's real_quick_ratio(), without building the matcher
+    if total and 2.0 * min(len(a), len(b)) / total < threshold:
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
+
+
 def _is_upper(text: str) -> bool:
     letters = [ch for ch in text if ch.isalpha()]
     return bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
@@ -254,7 +266,7 @@ def _addressee_at_end(text: str, language: str) -> str | None:
         tail = text[-(len(printed) + 2) :]
         # compare the tail's last words, as many as the addressee has
         words = tail.split()[-len(printed.split()) :]
-        if _similar(" ".join(words), printed) >= _FUZZY:
+        if _similar_at_least(" ".join(words), printed, _FUZZY):
             return canonical
     return None
 
@@ -314,8 +326,18 @@ def _addressees(text: str, language: str) -> tuple[str, ...]:
 
 
 def _canonical_addressee(name: str, language: str) -> str | None:
-    best = max(vocab.ADDRESSEES[language].items(), key=lambda item: _similar(name, item[0]))
-    return best[1] if _similar(name, best[0]) >= _FUZZY else None
+    """The addressee most similar to ``name`` (the first of equals), if similar enough.
+
+    Only the addressees that can reach _FUZZY are compared in full: when one does, the
+    most similar is among them."""
+    close = [
+        item
+        for item in vocab.ADDRESSEES[language].items()
+        if _similar_at_least(name, item[0], _FUZZY)
+    ]
+    if not close:
+        return None
+    return max(close, key=lambda item: _similar(name, item[0]))[1]
 
 
 def _repair_title(text: str, language: str, addressees: tuple[str, ...]) -> str:
@@ -343,7 +365,7 @@ def _repair_title(text: str, language: str, addressees: tuple[str, ...]) -> str:
         else:
             joined = joiner.join(names)
         rebuilt = (article.group(0) if article else "") + joined
-        if _similar(rebuilt, printed) >= _FUZZY:
+        if _similar_at_least(rebuilt, printed, _FUZZY):
             text = text[: phrase.start("who")] + rebuilt + text[phrase.end("who") :]
     return text.upper() if upper else text
 
@@ -459,7 +481,7 @@ def _signature_marker(line: str) -> str | None:
     if not match:
         return None
     word = match[1].lower()
-    if max(_similar(word, marker) for marker in vocab.SIGNED_MARKERS) < 0.75:
+    if not any(_similar_at_least(word, marker, 0.75) for marker in vocab.SIGNED_MARKERS):
         return None
     return match[2]
 
