@@ -154,8 +154,11 @@ def _plain(line: str) -> str:
     return line.replace("\f", "").replace("**", "").strip()
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def _collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("**", "")).strip()
+    return _WHITESPACE.sub(" ", text.replace("**", "")).strip()
 
 
 def _similar(a: str, b: str) -> float:
@@ -475,9 +478,13 @@ def _sender(title: _TitleReading, signatures: list[_Signature], language: str) -
 # --------------------------------------------------------------------------- signatures
 
 
+_SIGNATURE_MARKER = re.compile(r"^\(\s*([^\W\d_]{4,10})\s*\)\s*(.*)$")
+
+
 def _signature_marker(line: str) -> str | None:
     """The text after '(Signed)', '(Signé)', '(Firmado)' (OCR: '(Sisned)'), or None."""
-    match = re.match(r"^\(\s*([^\W\d_]{4,10})\s*\)\s*(.*)$", line)
+    # Asked of every line of the body: most do not even start with the bracket.
+    match = _SIGNATURE_MARKER.match(line) if line.startswith("(") else None
     if not match:
         return None
     word = match[1].lower()
@@ -614,7 +621,7 @@ def _read_masthead(lines: list[str], plain: list[str], limit: int) -> _Masthead:
         sightings = read_symbol_line(plain[index])
         if not sightings:
             # Side by side with other masthead words: "United Nations      A/80/434–S/2025/632".
-            for chunk in re.split(r"\s{3,}|\t", plain[index])[1:]:
+            for chunk in _COLUMN_GAP.split(plain[index])[1:]:
                 sightings.extend(read_symbol_line(chunk))
         if sightings:
             masthead.sightings.extend(sightings)
@@ -633,7 +640,7 @@ def _read_masthead(lines: list[str], plain: list[str], limit: int) -> _Masthead:
     language_at = _original_language(plain, limit, masthead)
     seen.extend(language_at)
     for index in range(limit):
-        for words, kind in ((vocab.SESSION_WORDS, "session"), (vocab.YEAR_WORDS, "year")):
+        for words, kind in ((_SESSION_WORDS, "session"), (_YEAR_WORDS, "year")):
             reading = _ordinal_before(plain[index], words)
             if not reading:
                 continue
@@ -673,10 +680,32 @@ def _original_language(plain: list[str], limit: int, masthead: _Masthead) -> lis
     return [label, nearest]
 
 
-def _ordinal_before(line: str, keywords: dict[str, str]) -> tuple[int, str] | None:
+@dataclass(frozen=True)
+class _Keywords:
+    """The words an ordinal stands before ("session", "year"), per language, compiled once."""
+
+    anywhere: re.Pattern[str]  # any language's word: most lines have none
+    by_language: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+def _keywords(words: dict[str, str]) -> _Keywords:
+    patterns = {lang: rf"(?<!\w){words[lang]}(?!\w)" for lang in vocab.LANGUAGES}
+    return _Keywords(
+        re.compile("|".join(f"(?:{p})" for p in patterns.values()), re.IGNORECASE),
+        tuple((lang, re.compile(p, re.IGNORECASE)) for lang, p in patterns.items()),
+    )
+
+
+_SESSION_WORDS = _keywords(vocab.SESSION_WORDS)
+_YEAR_WORDS = _keywords(vocab.YEAR_WORDS)
+
+
+def _ordinal_before(line: str, keywords: _Keywords) -> tuple[int, str] | None:
     """'Forty-seventh session' in a line -> (47, 'Forty-seventh session'), in any language."""
-    for language in vocab.LANGUAGES:
-        for match in re.finditer(r"(?<!\w)" + keywords[language] + r"(?!\w)", line, re.IGNORECASE):
+    if not keywords.anywhere.search(line):
+        return None
+    for language, keyword in keywords.by_language:
+        for match in keyword.finditer(line):
             words = line[: match.start()].split()[-5:]
             for size in range(len(words), 0, -1):
                 phrase = " ".join(words[-size:])
@@ -699,7 +728,7 @@ def _read_agenda(lines: list[str], plain: list[str], limit: int, masthead: _Mast
             if size > 1 and not all(window):
                 break
             joined = _collapse(" ".join(window))
-            left = _collapse(" ".join(re.split(r"\s{3,}|\t", line)[0] for line in window))
+            left = _collapse(" ".join(_COLUMN_GAP.split(line)[0] for line in window))
             for pattern, kind in vocab.AGENDA_LINES:
                 match = pattern.match(joined) or pattern.match(left)
                 if match and vocab.AGENDA_NUMBERS.match(match["nums"].strip()):
@@ -738,8 +767,8 @@ def _is_masthead_furniture(line: str) -> bool:
         or read_symbol_line(line)
         or re.match(r"^(?:Distr\b|original\b)", line, re.IGNORECASE)
         or parse_date(line)
-        or _ordinal_before(line, vocab.SESSION_WORDS)
-        or _ordinal_before(line, vocab.YEAR_WORDS)
+        or _ordinal_before(line, _SESSION_WORDS)
+        or _ordinal_before(line, _YEAR_WORDS)
         or any(opening.match(line) for _, _, opening in vocab.TITLE_OPENINGS)
     )
 
