@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from archive.parsing.prefilter import any_of, finds_any
 from archive.parsing.states import find_state_mentions, fold, resolve_state, state_of_agent
 from archive.parsing.types import ParsedClaim
 
@@ -228,31 +229,8 @@ _DAY_RANGE = re.compile(
 )
 
 
-def _any_of(patterns: list[re.Pattern[str]]) -> tuple[re.Pattern[str], ...]:
-    """Patterns that, between them, find something in a text exactly when one of
-    ``patterns`` does: their alternation, one per set of flags.
-
-    A sentence they find nothing in needs none of the patterns run: one scan of it instead
-    of one per pattern (most sentences hold no date and no event word). Group names are
-    dropped (several patterns share them). Flags stay global, not scoped ("(?s:...)"): the
-    regex compiler then takes the word boundary every alternative starts with out of the
-    alternation, which makes the scan several times faster."""
-    by_flags: dict[int, list[str]] = {}
-    for pattern in patterns:
-        body = re.sub(r"^\(\?[aiLmsux]+\)", "", pattern.pattern)
-        if "(?P=" in body or re.search(r"\\\d", body):
-            raise ValueError(f"a backreference cannot be merged: {pattern.pattern}")
-        body = re.sub(r"\(\?P<\w+>", "(?:", body)
-        by_flags.setdefault(pattern.flags, []).append(f"(?:{body})")
-    return tuple(re.compile("|".join(bodies), flags) for flags, bodies in by_flags.items())
-
-
-def _finds_any(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
-    return any(pattern.search(text) is not None for pattern in patterns)
-
-
 # Where one of the patterns _find_dates runs could match.
-_ANY_DATE = _any_of(
+_ANY_DATE = any_of(
     [
         _DAY_RANGE,
         *(pattern for pattern, _ in _DATE_PATTERNS),
@@ -294,7 +272,7 @@ def _find_ranges(folded: str, reference: date | None, taken: list) -> list[_Date
 def _find_dates(folded: str, reference: date | None = None) -> list[_DateMention]:
     """Dates in a folded sentence; a day without a year is resolved against ``reference``
     (the letter's date: "on 3 March" in a letter of 12 March 2021 is 3 March 2021)."""
-    if not _finds_any(_ANY_DATE, folded):
+    if not finds_any(_ANY_DATE, folded):
         return []  # most sentences print no date: one scan instead of eleven
     taken: list[tuple[int, int]] = []
     mentions: list[_DateMention] = _find_ranges(folded, reference, taken)
@@ -539,7 +517,7 @@ class _Event:
 
 
 def _trigger_table(triggers: list[_Trigger]) -> tuple[list[_Trigger], tuple[re.Pattern[str], ...]]:
-    return triggers, _any_of([trigger.pattern for trigger in triggers])
+    return triggers, any_of([trigger.pattern for trigger in triggers])
 
 
 # Per language: its triggers, and where one of them could match. A text in another
@@ -550,7 +528,7 @@ _ALL_TRIGGERS = _trigger_table([t for table in _TRIGGERS.values() for t in table
 
 def _find_triggers(folded: str, language: str) -> list[tuple[int, int, _Trigger]]:
     table, anything = _TRIGGER_TABLES.get(language) or _ALL_TRIGGERS
-    if not _finds_any(anything, folded):
+    if not finds_any(anything, folded):
         return []
     found: list[tuple[int, int, _Trigger]] = []
     for trigger in table:
