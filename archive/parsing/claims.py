@@ -871,9 +871,21 @@ def _place(sentence, folded, start, end, language):
     return None
 
 
+class _AccentlessTable(dict):
+    """str.translate table built as characters are met: each maps to its first character
+    once decomposed (the letter without its accents)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = unicodedata.normalize("NFD", chr(code))[0]
+        return self[code]
+
+
+_ACCENTLESS = _AccentlessTable()
+
+
 def _strip_accents(text: str) -> str:
     """``text`` without accents, case and length kept (so offsets still index ``text``)."""
-    return "".join(unicodedata.normalize("NFD", char)[0] for char in text)
+    return text.translate(_ACCENTLESS)
 
 
 _FORCE_BY_NATIONALITY = re.compile(

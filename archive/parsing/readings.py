@@ -220,7 +220,8 @@ def _item_numbers(text: str) -> list[tuple[int, str]]:
 
 
 # The agenda lines of vocab.AGENDA_LINES as they stand in the whole text (a line of it, bold
-# markers allowed at its end); and all of them at once, which most letters' heads need alone.
+# markers allowed at its end), compiled once; and all of them at once: a head without an
+# agenda line (a Security Council letter) is scanned once, not once per pattern.
 _AGENDA_LINES_IN_TEXT = [
     re.compile(pattern.pattern.replace(r"\s*\**$", r"[\s*]*$"), pattern.flags | re.MULTILINE)
     for pattern, _kind in vocab.AGENDA_LINES
