@@ -330,14 +330,14 @@ def _find_dates(folded: str, reference: date | None = None) -> list[_DateMention
     return sorted(mentions, key=lambda mention: mention.start)
 
 
-def _reference_dates(text: str, letter_date: date | None) -> list[tuple[int, date]]:
-    """(offset, date) pairs: from each "Letter dated ..." heading on, its date is "today".
+def _reference_dates(folded: str, letter_date: date | None) -> list[tuple[int, date]]:
+    """(offset, date) pairs in a folded text: from each "Letter dated ..." heading on, its
+    date is "today".
 
     A whole file holds the covering letter and annexed letters with their own dates;
     "since 10 November 2020" in an annexed letter runs to that letter's date.
     """
     references: list[tuple[int, date]] = [(0, letter_date)] if letter_date else []
-    folded = fold(text)
     for heading in _LETTER_HEADING.finditer(folded):
         found = _find_dates(folded[heading.end() : heading.end() + 40])
         if found and found[0].start == 0 and found[0].value and found[0].precision == "day":
@@ -632,13 +632,16 @@ def extract_claims(
     """
     language = (language or "").lower()[:2]
     claimant_state = resolve_state(claimant) if claimant else None
-    references = _reference_dates(text, letter_date)
-    state_mentions = find_state_mentions(text)
+    # Folded once: folding keeps one character per character, so a sentence's folded text
+    # is its slice of the whole.
+    folded_text = fold(text)
+    references = _reference_dates(folded_text, letter_date)
+    state_mentions = find_state_mentions(text, folded_text)
     context = _Context(claimant=claimant, language=language)
     claims: list[ParsedClaim] = []
     for index, (start, end) in enumerate(split_sentences(text)):
         sentence = text[start:end]
-        folded = fold(sentence)
+        folded = folded_text[start:end]
         reference = next((d for offset, d in reversed(references) if offset <= start), None)
         dates = _find_dates(folded, reference)
         triggers = _find_triggers(folded, language)
