@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from archive.parsing.prefilter import any_of, finds_any
+from archive.parsing.prefilter import any_of, first_start
 from archive.parsing.states import find_state_mentions, fold, resolve_state, state_of_agent
 from archive.parsing.types import ParsedClaim
 
@@ -240,9 +240,11 @@ _ANY_DATE = any_of(
 )
 
 
-def _find_ranges(folded: str, reference: date | None, taken: list) -> list[_DateMention]:
+def _find_ranges(
+    folded: str, reference: date | None, taken: list, start: int = 0
+) -> list[_DateMention]:
     found = []
-    for match in _DAY_RANGE.finditer(folded):
+    for match in _DAY_RANGE.finditer(folded, start):
         month = _MONTHS[match.group("month")]
         if match.group("year"):
             year = int(match.group("year"))
@@ -272,12 +274,13 @@ def _find_ranges(folded: str, reference: date | None, taken: list) -> list[_Date
 def _find_dates(folded: str, reference: date | None = None) -> list[_DateMention]:
     """Dates in a folded sentence; a day without a year is resolved against ``reference``
     (the letter's date: "on 3 March" in a letter of 12 March 2021 is 3 March 2021)."""
-    if not finds_any(_ANY_DATE, folded):
+    start = first_start(_ANY_DATE, folded)
+    if start is None:
         return []  # most sentences print no date: one scan instead of eleven
     taken: list[tuple[int, int]] = []
-    mentions: list[_DateMention] = _find_ranges(folded, reference, taken)
+    mentions: list[_DateMention] = _find_ranges(folded, reference, taken, start)
     for pattern, precision in _DATE_PATTERNS:
-        for match in pattern.finditer(folded):
+        for match in pattern.finditer(folded, start):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             year = int(match.group("year"))
@@ -297,7 +300,7 @@ def _find_dates(folded: str, reference: date | None = None) -> list[_DateMention
                 )
             )
     for pattern in _YEARLESS_DATES if reference else ():
-        for match in pattern.finditer(folded):
+        for match in pattern.finditer(folded, start):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             value = _yearless(match, reference)
@@ -313,7 +316,7 @@ def _find_dates(folded: str, reference: date | None = None) -> list[_DateMention
                 )
             )
     for pattern, offset, relative_to in _RELATIVE_DAYS:
-        for match in pattern.finditer(folded):
+        for match in pattern.finditer(folded, start):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             taken.append((match.start(), match.end()))
@@ -528,11 +531,12 @@ _ALL_TRIGGERS = _trigger_table([t for table in _TRIGGERS.values() for t in table
 
 def _find_triggers(folded: str, language: str) -> list[tuple[int, int, _Trigger]]:
     table, anything = _TRIGGER_TABLES.get(language) or _ALL_TRIGGERS
-    if not finds_any(anything, folded):
-        return []
+    start = first_start(anything, folded)
+    if start is None:
+        return []  # most sentences hold no event word: one scan instead of one per trigger
     found: list[tuple[int, int, _Trigger]] = []
     for trigger in table:
-        for match in trigger.pattern.finditer(folded):
+        for match in trigger.pattern.finditer(folded, start):
             overlapping = [f for f in found if f[0] < match.end() and match.start() < f[1]]
             if overlapping:
                 continue

@@ -36,3 +36,13 @@ def any_of(patterns: Iterable[re.Pattern[str]]) -> tuple[re.Pattern[str], ...]:
 def finds_any(merged: tuple[re.Pattern[str], ...], text: str) -> bool:
     """Whether one of the patterns merged by any_of finds something in ``text``."""
     return any(pattern.search(text) is not None for pattern in merged)
+
+
+def first_start(merged: tuple[re.Pattern[str], ...], text: str) -> int | None:
+    """Where the first match of any of the patterns merged by any_of starts, or None.
+
+    None of those patterns matches before it, so each can be run from there on
+    (``pattern.finditer(text, start)``) with the same matches as over the whole text: a
+    pattern's word boundaries and lookbehinds still see the characters before ``start``."""
+    starts = [match.start() for pattern in merged if (match := pattern.search(text))]
+    return min(starts) if starts else None
