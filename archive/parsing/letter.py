@@ -553,6 +553,8 @@ _COLUMN_GAP = re.compile(r"\s{3,}|\t")
 def _signature_columns(plain: list[str], kept: list[int], position: int) -> list[_Signature]:
     """Joint letters signed side by side: "(Signed) A    (Signed) B" and their role lines in
     the same columns. [] unless the line holds two or more signature markers."""
+    if not plain[kept[position]].startswith("("):
+        return []  # its first column is no signature marker (most lines: asked of each)
     chunks = _COLUMN_GAP.split(plain[kept[position]])
     names = [_signature_marker(chunk) for chunk in chunks]
     if len(chunks) < 2 or not all(name for name in names):
