@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from archive.parsing.prefilter import any_of, first_start
+from archive.parsing.prefilter import any_of, finds_any, first_start, requires_digit
 from archive.parsing.states import find_state_mentions, fold, resolve_state, state_of_agent
 from archive.parsing.types import ParsedClaim
 
@@ -229,15 +229,18 @@ _DAY_RANGE = re.compile(
 )
 
 
+_DATE_SCANS = [
+    _DAY_RANGE,
+    *(pattern for pattern, _ in _DATE_PATTERNS),
+    *_YEARLESS_DATES,
+    *(pattern for pattern, _, _ in _RELATIVE_DAYS),
+]
 # Where one of the patterns _find_dates runs could match.
-_ANY_DATE = any_of(
-    [
-        _DAY_RANGE,
-        *(pattern for pattern, _ in _DATE_PATTERNS),
-        *_YEARLESS_DATES,
-        *(pattern for pattern, _, _ in _RELATIVE_DAYS),
-    ]
-)
+_ANY_DATE = any_of(_DATE_SCANS)
+# Most of them print a day or a year in digits: a sentence without a digit (most sentences)
+# needs only the others ("yesterday", "today") looked for, a much shorter scan.
+_DIGIT = re.compile(r"\d")
+_DATES_WITHOUT_DIGITS = any_of([pattern for pattern in _DATE_SCANS if not requires_digit(pattern)])
 
 
 def _find_ranges(
@@ -274,6 +277,8 @@ def _find_ranges(
 def _find_dates(folded: str, reference: date | None = None) -> list[_DateMention]:
     """Dates in a folded sentence; a day without a year is resolved against ``reference``
     (the letter's date: "on 3 March" in a letter of 12 March 2021 is 3 March 2021)."""
+    if _DIGIT.search(folded) is None and not finds_any(_DATES_WITHOUT_DIGITS, folded):
+        return []
     start = first_start(_ANY_DATE, folded)
     if start is None:
         return []  # most sentences print no date: one scan instead of eleven

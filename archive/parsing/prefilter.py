@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from re import _constants, _parser
 
 _GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
 _GROUP_NAME = re.compile(r"\(\?P<\w+>")
@@ -46,3 +47,38 @@ def first_start(merged: tuple[re.Pattern[str], ...], text: str) -> int | None:
     pattern's word boundaries and lookbehinds still see the characters before ``start``."""
     starts = [match.start() for pattern in merged if (match := pattern.search(text))]
     return min(starts) if starts else None
+
+
+# A pattern's parse, read to tell whether every match of it holds a digit. re's own parser:
+# the module is private, but it is the parser the patterns are compiled with.
+_DIGIT_ITEMS = {
+    (_constants.CATEGORY, _constants.CATEGORY_DIGIT),
+    *((_constants.LITERAL, ord(digit)) for digit in "0123456789"),
+}
+
+
+def requires_digit(pattern: re.Pattern[str]) -> bool:
+    """Whether every match of ``pattern`` holds a decimal digit, read from its parse.
+
+    Conservative: False whenever unsure (a lookahead, a class that also takes letters), so
+    a True lets a text without any digit skip the pattern."""
+    return _holds_digit(_parser.parse(pattern.pattern, pattern.flags))
+
+
+def _holds_digit(items) -> bool:
+    """Whether a sequence of parsed items always matches a digit: one of them does."""
+    for op, av in items:
+        if op is _constants.LITERAL and chr(av) in "0123456789":
+            return True
+        if op is _constants.IN and av and all(tuple(item) in _DIGIT_ITEMS for item in av):
+            return True
+        if op is _constants.SUBPATTERN and _holds_digit(av[3]):
+            return True
+        if op is _constants.ATOMIC_GROUP and _holds_digit(av):
+            return True
+        if op is _constants.BRANCH and all(_holds_digit(branch) for branch in av[1]):
+            return True
+        repeats = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
+        if op in repeats and av[0] >= 1 and _holds_digit(av[2]):
+            return True
+    return False
