@@ -36,6 +36,20 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
 
+_LAST_WORD = re.compile(r"([\w.]+)\.+[\"'”’»)\]]*$")
+
+
+def _first_nonspace(text: str, position: int) -> str:
+    """``text[position:].lstrip()[:1]``, without copying the rest of the text at every full
+    stop."""
+    while position < len(text):
+        chunk = text[position : position + 64].lstrip()
+        if chunk:
+            return chunk[0]
+        position += 64
+    return ""
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentences of ``text`` as (start, end) offsets, whitespace trimmed.
 
@@ -46,12 +60,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     cuts: set[int] = set()
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        word = re.search(r"([\w.]+)\.+[\"'”’»)\]]*$", text[max(0, match.start() - 12) : end])
+        word = _LAST_WORD.search(text[max(0, match.start() - 12) : end])
         token = word.group(1).lower() if word else ""
         if match.group().startswith(".") and (token in _ABBREVIATIONS or len(token) == 1):
             continue
-        following = text[end:].lstrip()
-        if following[:1].islower():
+        if _first_nonspace(text, end).islower():
             continue
         cuts.add(end)
     for match in _PARAGRAPH_BREAK.finditer(text):
