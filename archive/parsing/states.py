@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import accumulate, compress, count
 from pathlib import Path
 
@@ -114,6 +114,7 @@ def _index() -> dict[str, State]:
     return index
 
 
+@lru_cache(maxsize=8192)  # letters print the same few hundred names over and over
 def resolve_state(printed: str) -> State | None:
     """The state a letter means by ``printed`` ("l'Azerbaïdjan", "España"), or None."""
     if not printed or not printed.strip():
