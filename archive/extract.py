@@ -92,16 +92,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-import docx
-from docx.document import Document as DocxDocument
-from docx.opc.exceptions import PackageNotFoundError
-from docx.oxml.ns import qn
-from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.text.paragraph import Paragraph
-from lxml import etree
-from pypdf import PageObject, PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+# pypdf and python-docx are imported where a PDF or a Word file is read: a process that
+# reads text files only (the import's parse processes, mostly) starts without them, a
+# tenth of a second sooner.
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.oxml.xmlchemy import BaseOxmlElement
+    from pypdf import PageObject
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 500
@@ -114,19 +113,25 @@ DOCX_MAX_MEMBERS = 2000
 # 100 to 1, so the ratio test only applies above this size.
 _RATIO_CHECK_MIN_BYTES = 1024 * 1024
 
-# What pypdf raises on a damaged file, besides its own errors (broken xref, truncated
-# stream, limits reached): it trips over values of the wrong type or size.
-_PYPDF_FAILURES: tuple[type[BaseException], ...] = (
-    PyPdfError,
-    ValueError,
-    KeyError,
-    IndexError,
-    TypeError,
-    AttributeError,
-    struct.error,
-    zlib.error,
-    RecursionError,  # deeply nested or self-referencing objects
-)
+
+@cache
+def _pypdf_failures() -> tuple[type[BaseException], ...]:
+    """What pypdf raises on a damaged file, besides its own errors (broken xref, truncated
+    stream, limits reached): it trips over values of the wrong type or size."""
+    from pypdf.errors import PyPdfError
+
+    return (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        AttributeError,
+        struct.error,
+        zlib.error,
+        RecursionError,  # deeply nested or self-referencing objects
+    )
+
 
 SUPPORTED_EXTENSIONS = (".pdf", ".docx", ".txt", ".md")
 _TEXT_EXTENSIONS = {".txt": "txt", ".md": "md"}
@@ -243,6 +248,9 @@ def _extract_pdf(data: bytes) -> tuple[str, int, tuple[str, ...]]:
     """Return (text, page count, warnings) of a PDF, pages joined with form feeds."""
     if _PDF_MAGIC not in data[:_PDF_HEADER_WINDOW]:
         raise ExtractionError("This .pdf file is not a PDF.")
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
     warnings: list[str] = []
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -273,7 +281,7 @@ def _extract_pdf(data: bytes) -> tuple[str, int, tuple[str, ...]]:
     except (FileNotDecryptedError, DependencyError) as error:
         # DependencyError: AES encryption needs the 'cryptography' package to decrypt.
         raise ExtractionError("The PDF is encrypted; upload an unprotected copy.") from error
-    except _PYPDF_FAILURES as error:
+    except _pypdf_failures() as error:
         raise ExtractionError("The PDF is damaged or truncated.") from error
 
     empty_pages = [
@@ -379,7 +387,7 @@ def _page_layout_text(page: PageObject) -> str:
     """
     try:
         return page.extract_text(extraction_mode="layout")
-    except _PYPDF_FAILURES:
+    except _pypdf_failures():
         return page.extract_text()
 
 
@@ -699,6 +707,9 @@ def _extract_docx(data: bytes) -> tuple[str, tuple[str, ...]]:
     if not data.startswith(_ZIP_MAGIC):
         raise ExtractionError("The .docx file is not a valid Word document.")
     _check_docx_zip(data)
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -816,6 +827,9 @@ def _docx_block_lines(container: BaseOxmlElement, document: DocxDocument) -> Ite
     that every field of a UN masthead table lands on its own line. Content controls
     (w:sdt) are opened; headers, footers, footnotes and text boxes are not read.
     """
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
     for child in container.iterchildren():
         if child.tag == qn("w:p"):
             yield Paragraph(child, document).text

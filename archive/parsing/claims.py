@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from archive.parsing.prefilter import any_of, finds_any, first_start, requires_digit
 from archive.parsing.states import find_state_mentions, fold, resolve_state, state_of_agent
 from archive.parsing.types import ParsedClaim
 
@@ -35,6 +36,20 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
 
+_LAST_WORD = re.compile(r"([\w.]+)\.+[\"'”’»)\]]*$")
+
+
+def _first_nonspace(text: str, position: int) -> str:
+    """``text[position:].lstrip()[:1]``, without copying the rest of the text at every full
+    stop."""
+    while position < len(text):
+        chunk = text[position : position + 64].lstrip()
+        if chunk:
+            return chunk[0]
+        position += 64
+    return ""
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentences of ``text`` as (start, end) offsets, whitespace trimmed.
 
@@ -45,12 +60,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     cuts: set[int] = set()
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        word = re.search(r"([\w.]+)\.+[\"'”’»)\]]*$", text[max(0, match.start() - 12) : end])
+        word = _LAST_WORD.search(text[max(0, match.start() - 12) : end])
         token = word.group(1).lower() if word else ""
         if match.group().startswith(".") and (token in _ABBREVIATIONS or len(token) == 1):
             continue
-        following = text[end:].lstrip()
-        if following[:1].islower():
+        if _first_nonspace(text, end).islower():
             continue
         cuts.add(end)
     for match in _PARAGRAPH_BREAK.finditer(text):
@@ -228,9 +242,25 @@ _DAY_RANGE = re.compile(
 )
 
 
-def _find_ranges(folded: str, reference: date | None, taken: list) -> list[_DateMention]:
+_DATE_SCANS = [
+    _DAY_RANGE,
+    *(pattern for pattern, _ in _DATE_PATTERNS),
+    *_YEARLESS_DATES,
+    *(pattern for pattern, _, _ in _RELATIVE_DAYS),
+]
+# Where one of the patterns _find_dates runs could match.
+_ANY_DATE = any_of(_DATE_SCANS)
+# Most of them print a day or a year in digits: a sentence without a digit (most sentences)
+# needs only the others ("yesterday", "today") looked for, a much shorter scan.
+_DIGIT = re.compile(r"\d")
+_DATES_WITHOUT_DIGITS = any_of([pattern for pattern in _DATE_SCANS if not requires_digit(pattern)])
+
+
+def _find_ranges(
+    folded: str, reference: date | None, taken: list, start: int = 0
+) -> list[_DateMention]:
     found = []
-    for match in _DAY_RANGE.finditer(folded):
+    for match in _DAY_RANGE.finditer(folded, start):
         month = _MONTHS[match.group("month")]
         if match.group("year"):
             year = int(match.group("year"))
@@ -260,10 +290,15 @@ def _find_ranges(folded: str, reference: date | None, taken: list) -> list[_Date
 def _find_dates(folded: str, reference: date | None = None) -> list[_DateMention]:
     """Dates in a folded sentence; a day without a year is resolved against ``reference``
     (the letter's date: "on 3 March" in a letter of 12 March 2021 is 3 March 2021)."""
+    if _DIGIT.search(folded) is None and not finds_any(_DATES_WITHOUT_DIGITS, folded):
+        return []
+    start = first_start(_ANY_DATE, folded)
+    if start is None:
+        return []  # most sentences print no date: one scan instead of eleven
     taken: list[tuple[int, int]] = []
-    mentions: list[_DateMention] = _find_ranges(folded, reference, taken)
+    mentions: list[_DateMention] = _find_ranges(folded, reference, taken, start)
     for pattern, precision in _DATE_PATTERNS:
-        for match in pattern.finditer(folded):
+        for match in pattern.finditer(folded, start):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             year = int(match.group("year"))
@@ -283,7 +318,7 @@ def _find_dates(folded: str, reference: date | None = None) -> list[_DateMention
                 )
             )
     for pattern in _YEARLESS_DATES if reference else ():
-        for match in pattern.finditer(folded):
+        for match in pattern.finditer(folded, start):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             value = _yearless(match, reference)
@@ -299,7 +334,7 @@ def _find_dates(folded: str, reference: date | None = None) -> list[_DateMention
                 )
             )
     for pattern, offset, relative_to in _RELATIVE_DAYS:
-        for match in pattern.finditer(folded):
+        for match in pattern.finditer(folded, start):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             taken.append((match.start(), match.end()))
@@ -316,14 +351,14 @@ def _find_dates(folded: str, reference: date | None = None) -> list[_DateMention
     return sorted(mentions, key=lambda mention: mention.start)
 
 
-def _reference_dates(text: str, letter_date: date | None) -> list[tuple[int, date]]:
-    """(offset, date) pairs: from each "Letter dated ..." heading on, its date is "today".
+def _reference_dates(folded: str, letter_date: date | None) -> list[tuple[int, date]]:
+    """(offset, date) pairs in a folded text: from each "Letter dated ..." heading on, its
+    date is "today".
 
     A whole file holds the covering letter and annexed letters with their own dates;
     "since 10 November 2020" in an annexed letter runs to that letter's date.
     """
     references: list[tuple[int, date]] = [(0, letter_date)] if letter_date else []
-    folded = fold(text)
     for heading in _LETTER_HEADING.finditer(folded):
         found = _find_dates(folded[heading.end() : heading.end() + 40])
         if found and found[0].start == 0 and found[0].value and found[0].precision == "day":
@@ -502,11 +537,24 @@ class _Event:
     end: int = 0
 
 
+def _trigger_table(triggers: list[_Trigger]) -> tuple[list[_Trigger], tuple[re.Pattern[str], ...]]:
+    return triggers, any_of([trigger.pattern for trigger in triggers])
+
+
+# Per language: its triggers, and where one of them could match. A text in another
+# language is read with every language's triggers.
+_TRIGGER_TABLES = {language: _trigger_table(table) for language, table in _TRIGGERS.items()}
+_ALL_TRIGGERS = _trigger_table([t for table in _TRIGGERS.values() for t in table])
+
+
 def _find_triggers(folded: str, language: str) -> list[tuple[int, int, _Trigger]]:
-    table = _TRIGGERS.get(language) or [t for lang in _TRIGGERS.values() for t in lang]
+    table, anything = _TRIGGER_TABLES.get(language) or _ALL_TRIGGERS
+    start = first_start(anything, folded)
+    if start is None:
+        return []  # most sentences hold no event word: one scan instead of one per trigger
     found: list[tuple[int, int, _Trigger]] = []
     for trigger in table:
-        for match in trigger.pattern.finditer(folded):
+        for match in trigger.pattern.finditer(folded, start):
             overlapping = [f for f in found if f[0] < match.end() and match.start() < f[1]]
             if overlapping:
                 continue
@@ -606,13 +654,16 @@ def extract_claims(
     """
     language = (language or "").lower()[:2]
     claimant_state = resolve_state(claimant) if claimant else None
-    references = _reference_dates(text, letter_date)
-    state_mentions = find_state_mentions(text)
+    # Folded once: folding keeps one character per character, so a sentence's folded text
+    # is its slice of the whole.
+    folded_text = fold(text)
+    references = _reference_dates(folded_text, letter_date)
+    state_mentions = find_state_mentions(text, folded_text)
     context = _Context(claimant=claimant, language=language)
     claims: list[ParsedClaim] = []
     for index, (start, end) in enumerate(split_sentences(text)):
         sentence = text[start:end]
-        folded = fold(sentence)
+        folded = folded_text[start:end]
         reference = next((d for offset, d in reversed(references) if offset <= start), None)
         dates = _find_dates(folded, reference)
         triggers = _find_triggers(folded, language)
@@ -845,9 +896,21 @@ def _place(sentence, folded, start, end, language):
     return None
 
 
+class _AccentlessTable(dict):
+    """str.translate table built as characters are met: each maps to its first character
+    once decomposed (the letter without its accents)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = unicodedata.normalize("NFD", chr(code))[0]
+        return self[code]
+
+
+_ACCENTLESS = _AccentlessTable()
+
+
 def _strip_accents(text: str) -> str:
     """``text`` without accents, case and length kept (so offsets still index ``text``)."""
-    return "".join(unicodedata.normalize("NFD", char)[0] for char in text)
+    return text.translate(_ACCENTLESS)
 
 
 _FORCE_BY_NATIONALITY = re.compile(

@@ -70,6 +70,8 @@ def _ocr_digit_repair(text: str) -> str:
 
 def read_symbol_line(line: str) -> list[SymbolSighting]:
     """The symbols a masthead or running-header line prints, repaired; [] if it is no such line."""
+    if "/" not in line:
+        return []  # every symbol has one (asked of every masthead and header line)
     text = line.strip().strip("*").strip()
     if not text:
         return []

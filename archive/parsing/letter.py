@@ -154,12 +154,27 @@ def _plain(line: str) -> str:
     return line.replace("\f", "").replace("**", "").strip()
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def _collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("**", "")).strip()
+    return _WHITESPACE.sub(" ", text.replace("**", "")).strip()
 
 
 def _similar(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
+
+
+def _similar_at_least(a: str, b: str, threshold: float) -> bool:
+    """``_similar(a, b) >= threshold``, deciding most pairs by difflib's cheap upper bounds
+    of the ratio (from the lengths, then from the letters in common)."""
+    a, b = a.lower(), b.lower()
+    total = len(a) + len(b)
+    # difflib's real_quick_ratio(), without building the matcher
+    if total and 2.0 * min(len(a), len(b)) / total < threshold:
+        return False
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
 
 
 def _is_upper(text: str) -> bool:
@@ -254,7 +269,7 @@ def _addressee_at_end(text: str, language: str) -> str | None:
         tail = text[-(len(printed) + 2) :]
         # compare the tail's last words, as many as the addressee has
         words = tail.split()[-len(printed.split()) :]
-        if _similar(" ".join(words), printed) >= _FUZZY:
+        if _similar_at_least(" ".join(words), printed, _FUZZY):
             return canonical
     return None
 
@@ -314,8 +329,18 @@ def _addressees(text: str, language: str) -> tuple[str, ...]:
 
 
 def _canonical_addressee(name: str, language: str) -> str | None:
-    best = max(vocab.ADDRESSEES[language].items(), key=lambda item: _similar(name, item[0]))
-    return best[1] if _similar(name, best[0]) >= _FUZZY else None
+    """The addressee most similar to ``name`` (the first of equals), if similar enough.
+
+    Only the addressees that can reach _FUZZY are compared in full: when one does, the
+    most similar is among them."""
+    close = [
+        item
+        for item in vocab.ADDRESSEES[language].items()
+        if _similar_at_least(name, item[0], _FUZZY)
+    ]
+    if not close:
+        return None
+    return max(close, key=lambda item: _similar(name, item[0]))[1]
 
 
 def _repair_title(text: str, language: str, addressees: tuple[str, ...]) -> str:
@@ -343,7 +368,7 @@ def _repair_title(text: str, language: str, addressees: tuple[str, ...]) -> str:
         else:
             joined = joiner.join(names)
         rebuilt = (article.group(0) if article else "") + joined
-        if _similar(rebuilt, printed) >= _FUZZY:
+        if _similar_at_least(rebuilt, printed, _FUZZY):
             text = text[: phrase.start("who")] + rebuilt + text[phrase.end("who") :]
     return text.upper() if upper else text
 
@@ -453,13 +478,17 @@ def _sender(title: _TitleReading, signatures: list[_Signature], language: str) -
 # --------------------------------------------------------------------------- signatures
 
 
+_SIGNATURE_MARKER = re.compile(r"^\(\s*([^\W\d_]{4,10})\s*\)\s*(.*)$")
+
+
 def _signature_marker(line: str) -> str | None:
     """The text after '(Signed)', '(Signé)', '(Firmado)' (OCR: '(Sisned)'), or None."""
-    match = re.match(r"^\(\s*([^\W\d_]{4,10})\s*\)\s*(.*)$", line)
+    # Asked of every line of the body: most do not even start with the bracket.
+    match = _SIGNATURE_MARKER.match(line) if line.startswith("(") else None
     if not match:
         return None
     word = match[1].lower()
-    if max(_similar(word, marker) for marker in vocab.SIGNED_MARKERS) < 0.75:
+    if not any(_similar_at_least(word, marker, 0.75) for marker in vocab.SIGNED_MARKERS):
         return None
     return match[2]
 
@@ -524,6 +553,8 @@ _COLUMN_GAP = re.compile(r"\s{3,}|\t")
 def _signature_columns(plain: list[str], kept: list[int], position: int) -> list[_Signature]:
     """Joint letters signed side by side: "(Signed) A    (Signed) B" and their role lines in
     the same columns. [] unless the line holds two or more signature markers."""
+    if not plain[kept[position]].startswith("("):
+        return []  # its first column is no signature marker (most lines: asked of each)
     chunks = _COLUMN_GAP.split(plain[kept[position]])
     names = [_signature_marker(chunk) for chunk in chunks]
     if len(chunks) < 2 or not all(name for name in names):
@@ -592,7 +623,7 @@ def _read_masthead(lines: list[str], plain: list[str], limit: int) -> _Masthead:
         sightings = read_symbol_line(plain[index])
         if not sightings:
             # Side by side with other masthead words: "United Nations      A/80/434–S/2025/632".
-            for chunk in re.split(r"\s{3,}|\t", plain[index])[1:]:
+            for chunk in _COLUMN_GAP.split(plain[index])[1:]:
                 sightings.extend(read_symbol_line(chunk))
         if sightings:
             masthead.sightings.extend(sightings)
@@ -611,7 +642,7 @@ def _read_masthead(lines: list[str], plain: list[str], limit: int) -> _Masthead:
     language_at = _original_language(plain, limit, masthead)
     seen.extend(language_at)
     for index in range(limit):
-        for words, kind in ((vocab.SESSION_WORDS, "session"), (vocab.YEAR_WORDS, "year")):
+        for words, kind in ((_SESSION_WORDS, "session"), (_YEAR_WORDS, "year")):
             reading = _ordinal_before(plain[index], words)
             if not reading:
                 continue
@@ -651,10 +682,32 @@ def _original_language(plain: list[str], limit: int, masthead: _Masthead) -> lis
     return [label, nearest]
 
 
-def _ordinal_before(line: str, keywords: dict[str, str]) -> tuple[int, str] | None:
+@dataclass(frozen=True)
+class _Keywords:
+    """The words an ordinal stands before ("session", "year"), per language, compiled once."""
+
+    anywhere: re.Pattern[str]  # any language's word: most lines have none
+    by_language: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+def _keywords(words: dict[str, str]) -> _Keywords:
+    patterns = {lang: rf"(?<!\w){words[lang]}(?!\w)" for lang in vocab.LANGUAGES}
+    return _Keywords(
+        re.compile("|".join(f"(?:{p})" for p in patterns.values()), re.IGNORECASE),
+        tuple((lang, re.compile(p, re.IGNORECASE)) for lang, p in patterns.items()),
+    )
+
+
+_SESSION_WORDS = _keywords(vocab.SESSION_WORDS)
+_YEAR_WORDS = _keywords(vocab.YEAR_WORDS)
+
+
+def _ordinal_before(line: str, keywords: _Keywords) -> tuple[int, str] | None:
     """'Forty-seventh session' in a line -> (47, 'Forty-seventh session'), in any language."""
-    for language in vocab.LANGUAGES:
-        for match in re.finditer(r"(?<!\w)" + keywords[language] + r"(?!\w)", line, re.IGNORECASE):
+    if not keywords.anywhere.search(line):
+        return None
+    for language, keyword in keywords.by_language:
+        for match in keyword.finditer(line):
             words = line[: match.start()].split()[-5:]
             for size in range(len(words), 0, -1):
                 phrase = " ".join(words[-size:])
@@ -677,7 +730,7 @@ def _read_agenda(lines: list[str], plain: list[str], limit: int, masthead: _Mast
             if size > 1 and not all(window):
                 break
             joined = _collapse(" ".join(window))
-            left = _collapse(" ".join(re.split(r"\s{3,}|\t", line)[0] for line in window))
+            left = _collapse(" ".join(_COLUMN_GAP.split(line)[0] for line in window))
             for pattern, kind in vocab.AGENDA_LINES:
                 match = pattern.match(joined) or pattern.match(left)
                 if match and vocab.AGENDA_NUMBERS.match(match["nums"].strip()):
@@ -716,8 +769,8 @@ def _is_masthead_furniture(line: str) -> bool:
         or read_symbol_line(line)
         or re.match(r"^(?:Distr\b|original\b)", line, re.IGNORECASE)
         or parse_date(line)
-        or _ordinal_before(line, vocab.SESSION_WORDS)
-        or _ordinal_before(line, vocab.YEAR_WORDS)
+        or _ordinal_before(line, _SESSION_WORDS)
+        or _ordinal_before(line, _YEAR_WORDS)
         or any(opening.match(line) for _, _, opening in vocab.TITLE_OPENINGS)
     )
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from . import vocabulary as vocab
 from .dates import DATE_PATTERN
 from .layout import read_symbol_line
+from .prefilter import any_of, finds_any
 from .types import ParsedLetter
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
@@ -61,6 +62,7 @@ def assess(parsed: ParsedLetter) -> tuple[FieldReading, ...]:
     """A reading per field of ``parsed``: confidence and span (see the module's doc)."""
     text = parsed.text
     head = text[:_HEAD_CHARS]
+    title = _title_span(parsed, text)  # the title, its date and its addressees
     readings = [
         _symbols(parsed, head),
         _distribution_date(parsed, head),
@@ -68,9 +70,9 @@ def assess(parsed: ParsedLetter) -> tuple[FieldReading, ...]:
         _ga_session(parsed, head),
         _sc_year(parsed, head),
         _agenda_items(parsed, head),
-        _title(parsed, text),
-        _letter_date(parsed, text),
-        _addressees(parsed, text),
+        _title(parsed, title),
+        _letter_date(parsed, text, title),
+        _addressees(parsed, text, title),
         *_sender(parsed, text),
     ]
     return tuple(readings)
@@ -217,12 +219,21 @@ def _item_numbers(text: str) -> list[tuple[int, str]]:
     return [(int(n), sub) for n, sub in vocab.AGENDA_NUMBER.findall(text)]
 
 
+# The agenda lines of vocab.AGENDA_LINES as they stand in the whole text (a line of it, bold
+# markers allowed at its end), compiled once; and all of them at once: a head without an
+# agenda line (a Security Council letter) is scanned once, not once per pattern.
+_AGENDA_LINES_IN_TEXT = [
+    re.compile(pattern.pattern.replace(r"\s*\**$", r"[\s*]*$"), pattern.flags | re.MULTILINE)
+    for pattern, _kind in vocab.AGENDA_LINES
+]
+_ANY_AGENDA_LINE_IN_TEXT = any_of(_AGENDA_LINES_IN_TEXT)
+
+
 def _agenda_items(parsed: ParsedLetter, head: str) -> FieldReading:
     read = [(item.number, item.sub_item) for item in parsed.agenda_items]
     span = None
-    for pattern, _kind in vocab.AGENDA_LINES:
-        flags = pattern.flags | re.MULTILINE
-        match = re.compile(pattern.pattern.replace(r"\s*\**$", r"[\s*]*$"), flags).search(head)
+    for pattern in _AGENDA_LINES_IN_TEXT if finds_any(_ANY_AGENDA_LINE_IN_TEXT, head) else ():
+        match = pattern.search(head)
         if match:
             span = (match.start(), match.end())
             break
@@ -264,16 +275,14 @@ def _title_span(parsed: ParsedLetter, text: str) -> tuple[int, int] | None:
     return None
 
 
-def _title(parsed: ParsedLetter, text: str) -> FieldReading:
-    span = _title_span(parsed, text)
+def _title(parsed: ParsedLetter, span: tuple[int, int] | None) -> FieldReading:
     if not parsed.title:
         note = "No well-formed title (“Letter dated …”) found"
         return _reading("title", span, LOW, note + (": it is damaged." if span else "."))
     return _reading("title", span, HIGH if span else MEDIUM)
 
 
-def _letter_date(parsed: ParsedLetter, text: str) -> FieldReading:
-    title = _title_span(parsed, text)
+def _letter_date(parsed: ParsedLetter, text: str, title: tuple[int, int] | None) -> FieldReading:
     if parsed.letter_date is None:
         return _reading("letter_date", None, LOW, "No date found in the title.")
     if title:
@@ -283,10 +292,9 @@ def _letter_date(parsed: ParsedLetter, text: str) -> FieldReading:
     return _reading("letter_date", None, MEDIUM)
 
 
-def _addressees(parsed: ParsedLetter, text: str) -> FieldReading:
+def _addressees(parsed: ParsedLetter, text: str, title: tuple[int, int] | None) -> FieldReading:
     if not parsed.addressees:
         return _reading("addressees", None, LOW, "No addressee found in the title.")
-    title = _title_span(parsed, text)
     if title:
         match = _find(
             r"(?:addressed\s+to|adress[ée]e?s?\s+(?:au|à|aux)|dirigidas?\s+(?:al|a)|на\s+имя)"
