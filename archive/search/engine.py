@@ -25,7 +25,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -317,7 +317,7 @@ def search_letters(
     # (counting in it would visit every match a second time: phrases cost most). It runs on
     # a second thread while this one ranks the page and reads its letters and snippets:
     # Tantivy releases the GIL, so a page costs the longer of the two, not their sum.
-    counting = _count_facets(found, matcher) if facets else None
+    counting = _counting_threads.submit(_count_facets, found, matcher) if facets else None
     count = counting is None
     if sort == "relevance":
         counted, ranked = _ranked(found, matcher, offset, per_page, count=count)
@@ -333,7 +333,7 @@ def search_letters(
         letter_ids = [int(v) for v in found.fast_field_values("letter_id", addresses)]
         ranks = [0.0] * len(letter_ids)
     hits = _hydrate(found, matcher if words is not None else None, letter_ids, ranks, query)
-    counts = _counted(counting) if counting is not None else None
+    counts = counting.result() if counting is not None else None
     total = int(counts["total"].get("value") or 0) if counts is not None else counted
     limits = dict.fromkeys(FACETS, facet_values)
     if expand_facet in limits:
@@ -815,25 +815,14 @@ FACETS = {
 }
 
 
-def _count_facets(found: tantivy.Searcher, matcher: tantivy.Query) -> list[Future]:
+def _count_facets(found: tantivy.Searcher, matcher: tantivy.Query) -> dict:
     """Exact counts of letters per facet value over every match, and of the matches
-    (`total`): two aggregation passes on the counting threads, agenda items apart (letters
-    have several, and reading a column of several values per letter costs three times the
-    other facets together: at a million letters, the two passes take ~40 and ~15 ms)."""
+    (`total`), in one aggregation pass."""
     terms = {
         name: {"terms": {"field": field, "size": FACET_BUCKETS, "segment_size": FACET_BUCKETS}}
         for name, field in FACETS.items()
     }
-    agenda = {"agenda": terms.pop("agenda")}
-    others = {**terms, "total": {"value_count": {"field": "letter_id"}}}
-    return [_counting_threads.submit(found.aggregate, matcher, part) for part in (agenda, others)]
-
-
-def _counted(passes: list[Future]) -> dict:
-    counts = {}
-    for counting in passes:
-        counts.update(counting.result())
-    return counts
+    return found.aggregate(matcher, {**terms, "total": {"value_count": {"field": "letter_id"}}})
 
 
 def _buckets(counted: dict, name: str) -> list[dict]:
