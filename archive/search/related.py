@@ -21,7 +21,9 @@ MAX_QUERY_TERMS = 20
 # than MAX_DOC_SHARE of the letters say nothing about it.
 MIN_DOC_FREQUENCY = 2
 MAX_DOC_SHARE = 0.2
-BODY_CHARS = 6_000
+# The opening of the body says what a letter is about; each more kilobyte analyzed and looked up
+# cost ~0.15 ms of every letter page (6 000 characters: ~2 ms for the call).
+BODY_CHARS = 3_000
 
 
 def related_letter_ids(letter: Letter, agenda_item_ids: list[int], limit: int) -> list[int]:
