@@ -23,7 +23,9 @@ first and then finds the letter it stored.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -164,6 +166,19 @@ class ImportEntry:
     read: LetterFile | IngestError
     size: int
     synthetic: bool = False
+
+
+# A bulk import runs below the web workers' CPU priority (os.nice): on a machine that also
+# serves pages it takes every idle cycle, and readers keep their response times (make loadtest).
+BULK_IMPORT_NICENESS = 10
+
+
+def yield_to_the_web(niceness: int = BULK_IMPORT_NICENESS) -> None:
+    """Lower this process's CPU priority (and its parse processes', which inherit it)."""
+    if niceness > 0 and hasattr(os, "nice"):
+        # Where it is not permitted, the import runs at the priority it has.
+        with contextlib.suppress(OSError):
+            os.nice(niceness)
 
 
 def import_in_batches(

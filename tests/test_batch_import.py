@@ -213,3 +213,44 @@ def test_a_batched_import_of_the_same_files_again_changes_nothing(db, tmp_path, 
     out = capsys.readouterr().out
     assert "0 created, 0 updated, 10 unchanged, 0 failed" in out
     assert Letter.objects.count() == letters
+
+
+@pytest.mark.parametrize(
+    ("files", "niceness", "expected"), [(40, None, 10), (8, None, 0), (40, 0, 0)]
+)
+def test_a_big_import_yields_the_cpu_to_the_web_workers(tmp_path, files, niceness, expected):
+    """A bulk import lowers its CPU priority (web workers on the same machine keep their
+    response times: make loadtest); a small one, and one told --niceness 0, keep theirs.
+    Run in a process of its own (a process cannot raise its priority again), stopped once
+    the files are about to be read."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    for number in range(files):
+        (tmp_path / f"letter-{number}.txt").write_bytes(FIXTURE_FILES[0].read_bytes())
+    options = [] if niceness is None else ["--niceness", str(niceness)]
+    script = (
+        "import os, django; django.setup()\n"
+        "from django.core.management import call_command\n"
+        "from archive.management.commands import import_letters\n"
+        "class Stop(Exception): pass\n"
+        "def stop(*args, **kwargs): raise Stop\n"
+        "import_letters.read_letter_files = stop\n"
+        "before = os.nice(0)\n"
+        "try:\n"
+        f"    call_command('import_letters', {str(tmp_path)!r}, *{options!r})\n"
+        "except Stop:\n"
+        "    pass\n"
+        "print('NICENESS', os.nice(0) - before)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert f"NICENESS {expected}" in result.stdout, result.stderr

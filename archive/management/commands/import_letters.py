@@ -7,11 +7,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from archive.ingest import (
+    BULK_IMPORT_NICENESS,
     ImportEntry,
     IngestError,
     import_in_batches,
     iter_letter_files,
     read_letter_files,
+    yield_to_the_web,
 )
 
 # Below this many files the parse processes cost more to start than they save, and each
@@ -38,18 +40,27 @@ class Command(BaseCommand):
             help="Processes that read and parse files (default: one per core for big imports).",
         )
         parser.add_argument(
+            "--niceness",
+            type=int,
+            default=None,
+            help="Lower the import's CPU priority by this much, so that web workers on the "
+            f"same machine keep their speed (default: {BULK_IMPORT_NICENESS} for big imports, "
+            "else 0).",
+        )
+        parser.add_argument(
             "--batch-size",
             type=int,
             default=None,
             help=f"Letters stored a transaction (default: {BATCH_SIZE} for big imports, else 1).",
         )
 
-    def handle(self, *args, paths, quiet_progress, jobs, batch_size, **options):
+    def handle(self, *args, paths, quiet_progress, jobs, batch_size, niceness, **options):
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise CommandError(f"No such file or folder: {', '.join(missing)}")
         files = iter_letter_files(paths)
         big = len(files) >= PARALLEL_FROM
+        yield_to_the_web(niceness if niceness is not None else BULK_IMPORT_NICENESS * big)
         if jobs is None:
             jobs = min(4, os.cpu_count() or 1) if big else 1
         if batch_size is None:
