@@ -16,9 +16,21 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import (
+    Case,
+    CharField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
@@ -26,7 +38,13 @@ from django.views.decorators.http import require_safe
 
 from archive.citations import FORMATS, reference, render_many
 from archive.filters import LetterFilter
-from archive.models import IncidentClaim, LetterAgendaItem, LetterText
+from archive.models import (
+    IncidentClaim,
+    LetterAgendaItem,
+    LetterSymbol,
+    LetterText,
+    NamedBySymbols,
+)
 from archive.reading import choose_text, for_letter_page
 from archive.search import (
     InvalidSearch,
@@ -204,36 +222,88 @@ LETTER_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class _ExportedLetter(NamedBySymbols):
+    """What a letter's address is made of (NamedBySymbols: the Letter model's own rule)."""
+
+    pk: int
+    symbol_list: list[str]
+    doc_type: str
+
+
 def _letter_export_rows(request, letters):
-    """Each letter as a dict of LETTER_COLUMNS, oldest first, read in chunks."""
-    letters = letters.select_related("sender_state").prefetch_related(
-        "symbols",
-        Prefetch("texts", queryset=LetterText.objects.only("id", "letter_id", "language", "title")),
-        Prefetch("agenda_links", queryset=LetterAgendaItem.objects.select_related("agenda_item")),
+    """Each letter as a dict of LETTER_COLUMNS, oldest first, read in chunks: one statement,
+    its symbols, agenda items and title as subqueries, rows not models (the ORM's prefetches
+    made ~10 model instances a letter, most of an export's time)."""
+    symbols = ArraySubquery(
+        LetterSymbol.objects.filter(letter=OuterRef("pk"))
+        .order_by("position", "id")
+        .values("symbol")
+    )
+    agenda_items = ArraySubquery(
+        LetterAgendaItem.objects.filter(letter=OuterRef("pk"))
+        .order_by("position", "id")
+        .values(
+            value=Concat(
+                Cast("agenda_item__ga_session", CharField()),
+                Value("-"),
+                Cast("agenda_item__number", CharField()),
+                Case(
+                    When(agenda_item__sub_item="", then=Value("")),
+                    default=Concat(Value(" ("), "agenda_item__sub_item", Value(")")),
+                    output_field=CharField(),
+                ),
+                output_field=CharField(),
+            )
+        )
+    )
+    texts = LetterText.objects.filter(letter=OuterRef("pk"))
+    # The English title, else the first version's (by language), as the list shows it.
+    title = Coalesce(
+        NullIf(Subquery(texts.filter(language="en").values("title")[:1]), Value("")),
+        Subquery(texts.order_by("language").values("title")[:1]),
+        Value(""),
+        output_field=TextField(),
+    )
+    rows = (
+        letters.annotate(export_symbols=symbols, export_agenda=agenda_items, export_title=title)
+        .order_by("distribution_date", "id")
+        .values_list(
+            "pk",
+            "export_symbols",
+            "doc_type",
+            "distribution_date",
+            "letter_date",
+            "ga_session",
+            "sc_year",
+            "sender_state__iso3",
+            "sender_state_printed",
+            "sender_person",
+            "sender_role",
+            "original_language",
+            "export_agenda",
+            "export_title",
+        )
     )
     base = _base(request)
-    for letter in letters.order_by("distribution_date", "id").iterator(chunk_size=EXPORT_CHUNK):
-        texts = {t.language: t.title for t in letter.texts.all()}
+    for row in rows.iterator(chunk_size=EXPORT_CHUNK):
+        pk, symbol_list, doc_type, distributed, dated, session, year = row[:7]
+        iso3, printed, person, role, language, agenda, title_shown = row[7:]
         yield {
-            "id": letter.pk,
-            "symbols": " ".join(letter.symbol_list),
-            "doc_type": letter.doc_type,
-            "distribution_date": _iso(letter.distribution_date),
-            "letter_date": _iso(letter.letter_date),
-            "ga_session": letter.ga_session,
-            "sc_year": letter.sc_year,
-            "sender_state": letter.sender_state.iso3
-            if letter.sender_state
-            else letter.sender_state_printed,
-            "sender_person": letter.sender_person,
-            "sender_role": letter.sender_role,
-            "original_language": letter.original_language,
-            "agenda_items": " ".join(
-                f"{link.agenda_item.ga_session}-{link.agenda_item.label}"
-                for link in letter.agenda_links.all()
-            ),
-            "title": texts.get("en") or next(iter(texts.values()), ""),
-            "url": base + letter.get_absolute_url(),
+            "id": pk,
+            "symbols": " ".join(symbol_list),
+            "doc_type": doc_type,
+            "distribution_date": _iso(distributed),
+            "letter_date": _iso(dated),
+            "ga_session": session,
+            "sc_year": year,
+            "sender_state": iso3 or printed,
+            "sender_person": person,
+            "sender_role": role,
+            "original_language": language,
+            "agenda_items": " ".join(agenda),
+            "title": title_shown,
+            "url": base + _ExportedLetter(pk, symbol_list, doc_type).get_absolute_url(),
         }
 
 
@@ -426,7 +496,7 @@ def _csv_response(rows, filename: str, bom: bool = False) -> StreamingHttpRespon
         for row in rows:
             yield writer.writerow([_safe_cell(cell) for cell in row])
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_in_chunks(lines()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -435,11 +505,29 @@ def _jsonl_response(rows, filename: str) -> StreamingHttpResponse:
     """JSON Lines: one object a line, values typed (numbers stay numbers, absent is null)."""
     rows = _started(rows, 1)
     response = StreamingHttpResponse(
-        (json.dumps(row, ensure_ascii=False) + "\n" for row in rows),
+        _in_chunks(json.dumps(row, ensure_ascii=False) + "\n" for row in rows),
         content_type="application/jsonl; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# Lines sent together: the server writes each piece a streamed response yields to the socket
+# on its own (a system call a letter, a third of an export's time under load).
+STREAM_CHUNK_CHARS = 32_000
+
+
+def _in_chunks(lines):
+    """The lines joined into pieces of about STREAM_CHUNK_CHARS, still streamed."""
+    piece, size = [], 0
+    for line in lines:
+        piece.append(line)
+        size += len(line)
+        if size >= STREAM_CHUNK_CHARS:
+            yield "".join(piece)
+            piece, size = [], 0
+    if piece:
+        yield "".join(piece)
 
 
 def _safe_cell(value) -> str:
