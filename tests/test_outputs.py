@@ -111,6 +111,26 @@ def test_json_lines_export_holds_the_same_rows_as_the_csv(client, db):
     assert claims and json.loads(claims[0])["claimant_state"] == "AZE"
 
 
+def test_a_letter_row_in_the_export_names_its_symbols_items_title_and_address(client, joint_letter):
+    """Every column as the letter page shows it: symbols in order, agenda items with their
+    sub-item (``80-68 (b)``), the English title, the letter's permanent address."""
+    from archive.models import AgendaItem, LetterAgendaItem
+
+    sub_item = AgendaItem.objects.create(ga_session=80, number=68, sub_item="b")
+    LetterAgendaItem.objects.create(letter=joint_letter, agenda_item=sub_item, position=99)
+    rows = csv.DictReader(io.StringIO(_body(client.get("/export/letters.csv", {"session": 80}))))
+    (row,) = [r for r in rows if r["id"] == str(joint_letter.pk)]
+    items = [
+        f"{link.agenda_item.ga_session}-{link.agenda_item.label}"
+        for link in joint_letter.agenda_links.order_by("position")
+    ]
+    assert row["symbols"] == "A/80/434 S/2025/632"
+    assert row["agenda_items"] == " ".join(items) and row["agenda_items"].endswith("80-68 (b)")
+    assert row["title"] == joint_letter.texts.get(language="en").title
+    assert row["url"] == "http://testserver/A/80/434/"
+    assert row["sender_state"] == joint_letter.sender_state.iso3
+
+
 def test_exports_refuse_bad_filters_with_a_message(client, db):
     response = client.get("/export/letters.jsonl", {"date_after": "2021-13-45"})
     assert response.status_code == 400 and "date" in response.json()["errors"]
