@@ -98,6 +98,8 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL.")
+    # Django's backend with a health check that costs no round trip (archive/postgresql).
+    DATABASES["default"]["ENGINE"] = "archive.postgresql"
 else:
     DATABASES = {
         "default": {
@@ -122,6 +124,7 @@ for number, url in enumerate(env_list("DATABASE_REPLICA_URLS")):
     # Test runs never create a test copy of a replica: it mirrors the primary.
     DATABASES[f"replica_{number}"]["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica_{number}"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    DATABASES[f"replica_{number}"]["ENGINE"] = "archive.postgresql"
 DATABASE_ROUTERS = ["archive.replicas.PrimaryReplicaRouter"]
 # Benchmarks and `make loadtest` only, in the benchmark database: pages show synthetic letters.
 ARCHIVE_SHOW_SYNTHETIC = env_bool("ARCHIVE_SHOW_SYNTHETIC")

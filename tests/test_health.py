@@ -147,3 +147,30 @@ def test_an_index_made_from_another_database_is_not_healthy(client, index_copy):
     status, body = _health(client)
     assert status == 503
     assert body["search_index"]["state"] == "foreign"
+
+
+def test_a_kept_connection_is_checked_without_a_query_and_a_dropped_one_is_found(db):
+    """Each request checks its kept connection (CONN_HEALTH_CHECKS): by polling the socket,
+    not by a `SELECT 1` round trip; a connection the server has dropped is found unusable,
+    so the request opens a new one instead of failing (archive/postgresql)."""
+    kept = connections.create_connection("default")
+    try:
+        with kept.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+
+        def last_statement():
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+                return cursor.fetchone()[0]
+
+        assert kept.is_usable()
+        assert last_statement() == "SELECT pg_backend_pid()"  # no SELECT 1 was sent
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + 5
+        while kept.is_usable() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not kept.is_usable()
+    finally:
+        kept.close()

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
-from django.db.backends.postgresql import base, client
+from django.db.backends.postgresql import client
+
+from archive.postgresql import base
 
 # (pgdata, database) pairs whose database is known to exist: checked once per process.
 _created: set[tuple[Path, str]] = set()
