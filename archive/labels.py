@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from django.utils.dates import MONTHS
 from django.utils.formats import date_format
@@ -198,15 +197,6 @@ def day_month_year(day) -> str:
     return f"{day.day} {MONTHS[day.month]} {day.year:04d}"
 
 
-@cache
-def _doc_type_names() -> dict:
-    """Letter.get_doc_type_display's names (lazy: translated when shown), built once rather
-    than from Letter.DocType.choices on every row."""
-    from archive.models import Letter  # archive.models imports this module
-
-    return dict(Letter.DocType.choices)
-
-
 def letter_meta(letter) -> SafeString:
     """A list row's line under the title: distribution date, sending state, document type
     (and "synthetic" on the benchmark's letters). Written here, not in the row's template:
@@ -223,7 +213,7 @@ def letter_meta(letter) -> SafeString:
     state = letter.sender_state or letter.sender_state_printed
     if state:
         parts.append(escape(_("from %(state)s") % {"state": state}))
-    parts.append(escape(str(_doc_type_names().get(letter.doc_type, letter.doc_type))))
+    parts.append(escape(letter.get_doc_type_display()))
     if getattr(letter, "is_synthetic", False):
         parts.append(format_html('<strong class="flag">{}</strong>', _("synthetic (benchmark)")))
     return mark_safe(" · ".join(parts))  # noqa: S308 - every part escaped above

@@ -125,12 +125,13 @@ class AgendaItem(models.Model):
         return f"{self.number} ({self.sub_item})" if self.sub_item else str(self.number)
 
     def title(self, language: str = "en") -> str:
-        """The title in the wanted language, else English, else any language we have."""
-        return (
-            self.titles.get(language)
-            or self.titles.get("en")
-            or next(iter(self.titles.values()), "")
-        )
+        return title_in(self.titles, language)
+
+
+def title_in(titles: dict, language: str = "en") -> str:
+    """An agenda item's title (its `titles` by language) in the wanted language, else
+    English, else any language it has."""
+    return titles.get(language) or titles.get("en") or next(iter(titles.values()), "")
 
 
 class LetterQuerySet(models.QuerySet):

@@ -109,22 +109,21 @@ else:
             "CONN_MAX_AGE": 60,
         }
     }
-# A kept connection is checked before reuse: after PostgreSQL restarts, the first request
-# reconnects instead of failing on the dead connection.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Parameters bound by the server, not quoted into the SQL text by psycopg: a statement a
-# connection runs again and again (every page's) is then prepared once by psycopg and no
-# longer planned each time (planning took longer than running for several of a page's).
-DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 # Streaming replicas for reads (archive/replicas.py): comma-separated URLs, one per replica.
 for number, url in enumerate(env_list("DATABASE_REPLICA_URLS")):
     DATABASES[f"replica_{number}"] = dj_database_url.parse(
-        url, conn_max_age=60, conn_health_checks=True
+        url, conn_max_age=60, engine="archive.postgresql"
     )
     # Test runs never create a test copy of a replica: it mirrors the primary.
     DATABASES[f"replica_{number}"]["TEST"] = {"MIRROR": "default"}
-    DATABASES[f"replica_{number}"].setdefault("OPTIONS", {})["server_side_binding"] = True
-    DATABASES[f"replica_{number}"]["ENGINE"] = "archive.postgresql"
+for database in DATABASES.values():
+    # A kept connection is checked before reuse: after PostgreSQL restarts, the first request
+    # reconnects instead of failing on the dead connection.
+    database["CONN_HEALTH_CHECKS"] = True
+    # Parameters bound by the server, not quoted into the SQL text by psycopg: a statement a
+    # connection runs again and again (every page's) is then prepared once by psycopg and no
+    # longer planned each time (planning took longer than running for several of a page's).
+    database.setdefault("OPTIONS", {})["server_side_binding"] = True
 DATABASE_ROUTERS = ["archive.replicas.PrimaryReplicaRouter"]
 # Benchmarks and `make loadtest` only, in the benchmark database: pages show synthetic letters.
 ARCHIVE_SHOW_SYNTHETIC = env_bool("ARCHIVE_SHOW_SYNTHETIC")

@@ -45,6 +45,7 @@ from archive.models import (
     MemberState,
     NamedBySymbols,
     Topic,
+    title_in,
 )
 from archive.replicas import reading_connection
 from archive.search import indexer
@@ -602,11 +603,11 @@ class _Snippets:
 
     Tantivy's generator analyzes the whole text it is given (~40 µs a kilobyte: 1 ms for a
     long letter, 20 a page), so it is first given a window: the 300 characters where the
-    most words of the query start, found by a regular expression over the text with accents
-    folded (offsets kept), with some context either side. The generator then highlights
-    exactly as the index analyzes; when the window holds no hit (a word whose stem is not
-    a prefix of it), the whole text is analyzed; when no word of the query is found in a
-    stemmed language's text, it has no hit (the annexes are tried next)."""
+    most words of the query are (_QueryWords.found, over the text folded one byte a
+    character, offsets kept), from a few words before them. The generator then highlights
+    exactly as the index analyzes; when the window holds no hit, the whole text is analyzed;
+    when no word of the query is found in a text that could be scanned, it has no hit (the
+    annexes are tried next)."""
 
     def __init__(self, found: tantivy.Searcher, matcher: tantivy.Query | None, query: str = ""):
         self.found = found
@@ -629,14 +630,13 @@ class _Snippets:
         if language not in self.words:
             self.words[language] = _query_words(self.query, language)
         words = self.words[language]
-        if words is not None and len(text) > WINDOW_CHARS:
-            window = _window(text, words)
-            if window == []:
+        found = words.found(text) if words is not None and len(text) > WINDOW_CHARS else None
+        if found is not None:
+            if not found:
                 return None  # none of the query's words is in this text
-            if window is not None:
-                snippet = _snippet(generator, name, window)
-                if snippet is not None:
-                    return snippet
+            snippet = _snippet(generator, name, _window(text, found))
+            if snippet is not None:
+                return snippet
         return _snippet(generator, name, text)
 
 
@@ -756,13 +756,9 @@ def _query_words(query: str, language: str) -> _QueryWords | None:
     return _QueryWords(language, patterns, stems)
 
 
-def _window(text: str, words: _QueryWords) -> str | list | None:
+def _window(text: str, found: list[tuple[int, str]]) -> str:
     """The part of `text` around the SNIPPET_CHARS where most distinct query words are (then
-    most words), cut at spaces; [] when no word is found, None when the text cannot be
-    scanned (a window cannot tell)."""
-    found = words.found(text)
-    if not found:
-        return found
+    most words; `found` is _QueryWords.found's, not empty), cut at spaces."""
     best, best_score, last = 0, (0, 0), 0
     for first, (position, _stem) in enumerate(found):
         last = max(last, first)
@@ -888,7 +884,7 @@ def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
 
     cleaned = filterset.form.cleaned_data
     agenda_buckets = _buckets(counted, "agenda")
-    selected_agenda = {f"{s}-{n}{x}" for s, n, x in cleaned.get("agenda") or []}
+    selected_agenda = {agenda_value(*item) for item in cleaned.get("agenda") or []}
     selected_agenda_ids = set(getattr(filterset.form, "agenda_ids", []) or [])
     agenda_counts = _most_frequent(agenda_buckets, limits["agenda"], selected_agenda_ids)
     state_buckets = _buckets(counted, "state")
@@ -909,7 +905,7 @@ def _facets(counted: dict, filterset, limits: dict[str, int]) -> list[Facet]:
             "number": f"{number}{sub_item}",
             "session": session,
         }
-        title = titles.get("en") or next(iter(titles.values()), "")
+        title = title_in(titles)
         if title:
             label = _("%(label)s: %(value)s") % {"label": label, "value": title}
         agenda.append(FacetValue(value, label, agenda_counts[pk], value in selected_agenda))
