@@ -14,8 +14,9 @@ from django.test import override_settings
 
 from archive import synthetic
 from archive.models import Letter
-from archive.search import matching_letter_ids, search_letters
+from archive.search import engine, matching_letter_ids, search_letters
 from archive.search.engine import FACET_VALUES_EXPANDED, FACET_VALUES_SHOWN
+from archive.search.query import Filters, combined, estimated_share, text_query
 from archive.search.schema import analyzer
 
 LETTERS = 4_000
@@ -101,6 +102,44 @@ def test_a_common_word_counts_every_letter_that_holds_it(corpus):
     page = search_letters("security")
     assert page.total == len(truth) > 1_000
     assert set(matching_letter_ids("security", {})) == truth
+
+
+def _as_counted(counts: dict) -> dict:
+    return {"total": counts["total"]["value"]} | {
+        name: sorted((b["key"], b["doc_count"]) for b in engine._buckets(counts, name))
+        for name in engine.FACETS
+    }
+
+
+def test_a_word_in_most_letters_is_counted_through_the_others_exactly(corpus):
+    """Facets of a word in most letters are counted over the letters without it and taken
+    from the counts over every letter (engine.COMPLEMENT_SHARE): the same counts as counting
+    the matches, and a letter changed afterwards is counted as it now is (those counts are
+    per index generation)."""
+    found, generation = engine._searcher()
+    assert estimated_share("synthetic", found) > engine.COMPLEMENT_SHARE  # that path is taken
+    assert estimated_share("ceasefire", found) < engine.COMPLEMENT_SHARE
+    filters = Filters(include_synthetic=True)
+    for query in ("synthetic", "ceasefire", "synthetic -security", "-security", "a OR synthetic"):
+        words = text_query(query)
+        matcher = combined(words, filters)
+        counted = engine._counts(found, generation, matcher, query, words, filters)
+        assert _as_counted(counted) == _as_counted(engine._count_facets(found, matcher)), query
+
+    def years() -> dict[str, int]:
+        page = search_letters("synthetic")
+        return {v.value: v.count for f in page.facets if f.param == "year" for v in f.values}
+
+    before = years()
+    moved = Letter.objects.get(pk=corpus[0])
+    day = moved.distribution_date
+    elsewhere = day.replace(year=1990 if day.year != 1990 else 1991, day=min(day.day, 28))
+    Letter.objects.filter(pk=moved.pk).update(distribution_date=elsewhere)
+    after = years()
+    assert after[str(day.year)] == before[str(day.year)] - 1
+    assert after[str(elsewhere.year)] == before.get(str(elsewhere.year), 0) + 1
+    Letter.objects.filter(pk=moved.pk).update(distribution_date=day)  # the index follows back
+    assert years() == before
 
 
 def test_paging_through_every_match_lists_each_letter_once(corpus):

@@ -80,23 +80,29 @@ def _tokens_query(field: str, tokens: list[str], boost: float) -> Query:
     return _boosted(Query.phrase_query(schema(), field, tokens), boost)
 
 
-def term_query(term: Term) -> Query | None:
-    """Where one word or phrase may be: every language's fields, symbols, names."""
-    alternatives: list[Query] = []
-    seen: set[tuple[str, tuple[str, ...]]] = set()
-
-    def add(field: str, tokens: list[str], boost: float) -> None:
-        if tokens and (field, tuple(tokens)) not in seen:
-            seen.add((field, tuple(tokens)))
-            alternatives.append(_tokens_query(field, tokens, boost))
-
+def _places(term: Term) -> list[tuple[str, tuple[str, ...], float]]:
+    """Where a word or phrase may be, as (field, its tokens there, boost): every language's
+    fields in that language's form, the symbols, the names."""
+    places: dict[tuple[str, tuple[str, ...]], float] = {}
     for language in INDEX_LANGUAGES:
-        tokens = analyzer(language).analyze(term.text)
+        tokens = tuple(analyzer(language).analyze(term.text))
         for part in TEXT_PARTS:
-            add(text_field(part, language), tokens, BOOSTS[part])
+            if tokens:
+                places.setdefault((text_field(part, language), tokens), BOOSTS[part])
+    plain = tuple(analyzer("plain").analyze(term.text))
+    if plain:
+        places.setdefault(("symbols", plain), BOOSTS["symbols"])
+        places.setdefault(("names", plain), BOOSTS["names"])
+    return [(field, tokens, boost) for (field, tokens), boost in places.items()]
+
+
+def term_query(term: Term) -> Query | None:
+    """One word or phrase in any of its places (_places); a long word also matches a name
+    one letter away."""
+    alternatives = [
+        _tokens_query(field, list(tokens), boost) for field, tokens, boost in _places(term)
+    ]
     plain = analyzer("plain").analyze(term.text)
-    add("symbols", plain, BOOSTS["symbols"])
-    add("names", plain, BOOSTS["names"])
     one_word = not term.phrase and not term.negated and len(plain) == 1
     if one_word and len(plain[0]) >= FUZZY_NAME_MIN_LENGTH and not plain[0].isdigit():
         alternatives.append(
@@ -105,6 +111,31 @@ def term_query(term: Term) -> Query | None:
     if not alternatives:
         return None
     return Query.boolean_query([(Occur.Should, q) for q in alternatives])
+
+
+def estimated_share(query: str, searcher: tantivy.Searcher) -> float:
+    """Roughly what share of the letters the words match, from the index's term statistics
+    alone (no letter is read): a word's share is that of its most frequent place, words
+    and phrases' tokens are taken as independent. It only decides how facets are counted
+    (archive.search.engine._count_facets), never what is counted."""
+    letters = max(searcher.num_docs, 1)
+
+    def share(term: Term) -> float:
+        best = 0.0
+        for field, tokens, _ in _places(term):
+            found = 1.0
+            for token in tokens:
+                found *= min(searcher.doc_freq(field, token) / letters, 1.0)
+            best = max(best, found)
+        return best
+
+    estimate = 1.0
+    for group in parse(query):
+        missed = 1.0
+        for term in group:
+            missed *= 1.0 - share(term)
+        estimate *= missed if group[0].negated else 1.0 - missed
+    return estimate
 
 
 def text_query(query: str) -> Query | None:
@@ -218,3 +249,10 @@ def combined(text: Query | None, filters: Filters) -> Query:
     else:
         clauses.append((Occur.Must, text))
     return Query.boolean_query(clauses)
+
+
+def unmatched(text: Query, filters: Filters) -> Query:
+    """The letters the filters keep that the words do not match."""
+    return Query.boolean_query(
+        [*filters.clauses(), (Occur.Must, Query.all_query()), (Occur.MustNot, text)]
+    )
