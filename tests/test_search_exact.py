@@ -142,6 +142,19 @@ def test_a_word_in_most_letters_is_counted_through_the_others_exactly(corpus):
     assert years() == before
 
 
+def test_a_word_no_name_is_near_ranks_as_with_the_names_asked(corpus):
+    """The fuzzy look-up of names (`Bairamov` finds Bayramov) is left out of the query when no
+    name is one letter away, for speed; the letters found and their order are the same."""
+    found = engine.searcher()
+    filters = Filters(include_synthetic=True)
+    for word in ("security", "ceasefire civilians", "synthetic -peace"):
+        asked, left_out = text_query(word), text_query(word, found)
+        assert "Fuzzy" in repr(asked) and "Fuzzy" not in repr(left_out)
+        assert engine._ranked(found, combined(asked, filters), 0, 100) == engine._ranked(
+            found, combined(left_out, filters), 0, 100
+        ), word
+
+
 def test_paging_through_every_match_lists_each_letter_once(corpus):
     total = search_letters("synthetic", facets=False).total
     for sort in ("relevance", "symbol"):

@@ -322,14 +322,14 @@ def search_letters(
         sort = "newest"
     page = max(1, int(page))
     per_page = per_page or PER_PAGE
-    words = text_query(query) if query else None
+    found, generation = _searcher()
+    words = text_query(query, found) if query else None
     if query and words is None:
         sort = "newest" if sort == "relevance" else sort
     engine_filters = resolve_filters(filterset)
     matcher = combined(words, engine_filters)
     if query and words is None:
         matcher = tantivy.Query.empty_query()  # only punctuation: nothing to find
-    found, generation = _searcher()
     offset = (page - 1) * per_page
     # With facets, one aggregation pass counts the matches too, and the top-k search need not
     # (counting in it would visit every match a second time: phrases cost most). It runs on
@@ -396,11 +396,11 @@ def matching_letter_ids(query: str, filters: Mapping | LetterFilter | None) -> l
     as the page, so an export holds exactly the letters the page counts."""
     filterset = build_filterset(filters)
     query = (query or "").replace("\x00", "").strip()
-    words = text_query(query) if query else None
+    found = searcher()
+    words = text_query(query, found) if query else None
     if query and words is None:
         return []
     matcher = combined(words, resolve_filters(filterset))
-    found = searcher()
     total = found.search(matcher, 1, count=True).count  # a limit of 0 panics
     if not total:
         return []

@@ -16,6 +16,7 @@ and signatories, where it may also differ by one letter (`Bairamov` finds Bayram
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
@@ -96,18 +97,21 @@ def _places(term: Term) -> list[tuple[str, tuple[str, ...], float]]:
     return [(field, tokens, boost) for (field, tokens), boost in places.items()]
 
 
-def term_query(term: Term) -> Query | None:
+def term_query(term: Term, searcher: tantivy.Searcher | None = None) -> Query | None:
     """One word or phrase in any of its places (_places); a long word also matches a name
-    one letter away."""
+    one letter away. Given the searcher, the names are asked first and left out of the
+    query when none is near: a fuzzy clause, even one matching nothing, keeps Tantivy from
+    its fast path for a union of words and doubled the time of a common word (`security`
+    at a million letters: 17 -> 10 ms to count, 20 -> 13 ms to rank)."""
     alternatives = [
         _tokens_query(field, list(tokens), boost) for field, tokens, boost in _places(term)
     ]
     plain = analyzer("plain").analyze(term.text)
     one_word = not term.phrase and not term.negated and len(plain) == 1
     if one_word and len(plain[0]) >= FUZZY_NAME_MIN_LENGTH and not plain[0].isdigit():
-        alternatives.append(
-            Query.fuzzy_term_query(schema(), "names", plain[0], distance=1, prefix=False)
-        )
+        names = Query.fuzzy_term_query(schema(), "names", plain[0], distance=1, prefix=False)
+        if searcher is None or searcher.search(names, 1, count=True).count:
+            alternatives.append(names)
     if not alternatives:
         return None
     return Query.boolean_query([(Occur.Should, q) for q in alternatives])
@@ -115,34 +119,35 @@ def term_query(term: Term) -> Query | None:
 
 def estimated_share(query: str, searcher: tantivy.Searcher) -> float:
     """Roughly what share of the letters the words match, from the index's term statistics
-    alone (no letter is read): a word's share is that of its most frequent place, words
-    and phrases' tokens are taken as independent. It only decides how facets are counted
-    (archive.search.engine._count_facets), never what is counted."""
+    alone (no letter is read). A word's share in one language is that of its most frequent
+    place there (title, body and annexes overlap), and the languages, the words and a
+    phrase's tokens are taken as independent. It only decides how facets are counted
+    (archive.search.engine._counts), never what is counted."""
     letters = max(searcher.num_docs, 1)
 
     def share(term: Term) -> float:
-        best = 0.0
+        by_language: dict[str, float] = {}
         for field, tokens, _ in _places(term):
             found = 1.0
             for token in tokens:
                 found *= min(searcher.doc_freq(field, token) / letters, 1.0)
-            best = max(best, found)
-        return best
+            language = field.rpartition("_")[2]
+            by_language[language] = max(by_language.get(language, 0.0), found)
+        return 1.0 - math.prod(1.0 - found for found in by_language.values())
 
     estimate = 1.0
     for group in parse(query):
-        missed = 1.0
-        for term in group:
-            missed *= 1.0 - share(term)
+        missed = math.prod(1.0 - share(term) for term in group)
         estimate *= missed if group[0].negated else 1.0 - missed
     return estimate
 
 
-def text_query(query: str) -> Query | None:
-    """The query for the words typed; None when nothing searchable is left (punctuation)."""
+def text_query(query: str, searcher: tantivy.Searcher | None = None) -> Query | None:
+    """The query for the words typed; None when nothing searchable is left (punctuation).
+    With the searcher, clauses that cannot match are left out (see term_query)."""
     clauses: list[tuple[Occur, Query]] = []
     for group in parse(query):
-        queries = [(t, term_query(t)) for t in group]
+        queries = [(t, term_query(t, searcher)) for t in group]
         queries = [(t, q) for t, q in queries if q is not None]
         if not queries:
             continue
@@ -159,6 +164,14 @@ def text_query(query: str) -> Query | None:
             return None
         # Only exclusions: every letter but those.
         clauses.append((Occur.Must, Query.all_query()))
+    return _single(clauses)
+
+
+def _single(clauses: list[tuple[Occur, Query]]) -> Query:
+    """The clauses as one query; one required clause is that query itself (a boolean query
+    around a single clause matches and scores the same, and made a common word 20 % slower)."""
+    if len(clauses) == 1 and clauses[0][0] == Occur.Must:
+        return clauses[0][1]
     return Query.boolean_query(clauses)
 
 
@@ -244,11 +257,8 @@ class Filters:
 def combined(text: Query | None, filters: Filters) -> Query:
     """The words (scored) and the filters (not scored) in one query."""
     clauses = filters.clauses()
-    if text is None:
-        clauses.append((Occur.Must, Query.all_query()))
-    else:
-        clauses.append((Occur.Must, text))
-    return Query.boolean_query(clauses)
+    clauses.append((Occur.Must, Query.all_query() if text is None else text))
+    return _single(clauses)
 
 
 def unmatched(text: Query, filters: Filters) -> Query:
