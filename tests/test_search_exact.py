@@ -143,6 +143,21 @@ def test_a_word_in_most_letters_is_counted_through_the_others_exactly(corpus, mo
     assert years() == before
 
 
+def test_a_letter_without_a_type_is_counted_in_the_total(corpus):
+    """The total is the sum of the type counts (engine.NO_TYPE): a letter whose type is
+    empty still counts, and no empty type is offered as a filter."""
+    letter = Letter.objects.get(pk=corpus[1])
+    Letter.objects.filter(pk=letter.pk).update(doc_type="")
+    page = search_letters("synthetic")
+    types = next(f for f in page.facets if f.param == "type")
+    assert page.total == LETTERS
+    assert sum(v.count for v in types.values) == LETTERS - 1
+    assert all(v.value and v.label for v in types.values)
+    Letter.objects.filter(pk=letter.pk).update(doc_type=letter.doc_type)  # the index follows back
+    types = next(f for f in search_letters("synthetic").facets if f.param == "type")
+    assert sum(v.count for v in types.values) == LETTERS
+
+
 def test_a_word_no_name_is_near_ranks_as_with_the_names_asked(corpus):
     """The fuzzy look-up of names (`Bairamov` finds Bayramov) is left out of the query when no
     name is one letter away, for speed; the letters found and their order are the same."""
