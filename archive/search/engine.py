@@ -5,7 +5,8 @@ A page is two index calls and a few small SQL look-ups, whatever the archive's s
 1. the filter form is validated (archive.filters; it checks agenda items and states exist);
 2. `searcher.aggregate`, on a second thread: the exact number of matches and exact counts of
    agenda items, states, years, languages and types over every match (terms aggregations
-   over fast fields, no cap), in one pass;
+   over fast fields, no cap), in one pass; for words in most letters, over the letters they
+   do not match, subtracted from the counts over every letter (_counts);
 3. meanwhile `searcher.search`: the top `per_page` letters in the order asked (BM25 with
    block-max pruning, or a precomputed key for dates and symbols), not counting again;
 4. the letters of the page and their texts from PostgreSQL (2 statements), the labels of the
