@@ -4,6 +4,7 @@ BENCH line, exactness checked."""
 
 import os
 import re
+import shutil
 from io import StringIO
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,9 +13,11 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from archive.management.commands.bench import bench_index_dir
 from archive.models import Letter
 
-BENCH_DB = "archive_pytest_bench"
+# One database (and index) per test process: two suites on one server do not collide.
+BENCH_DB = f"archive_pytest_{os.getpid()}_bench"
 LETTERS = 200
 
 
@@ -48,8 +51,16 @@ def test_bench_refuses_to_run_in_a_database_not_named_bench():
         call_command("bench", "--bench-database", "archive", "--letters", "5")
 
 
+@pytest.fixture
+def bench_database():
+    yield BENCH_DB
+    with connect("postgres") as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    shutil.rmtree(bench_index_dir(BENCH_DB), ignore_errors=True)
+
+
 @pytest.mark.django_db
-def test_small_run_fills_only_the_bench_database_and_prints_the_bench_line():
+def test_small_run_fills_only_the_bench_database_and_prints_the_bench_line(bench_database):
     real_database = os.environ.get("EMBEDDED_DATABASE", "archive")
     if os.environ.get("DATABASE_URL"):
         real_database = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
@@ -64,7 +75,7 @@ def test_small_run_fills_only_the_bench_database_and_prints_the_bench_line():
         runs=1,
         queries=2,
         import_rounds=1,
-        bench_database=BENCH_DB,
+        bench_database=bench_database,
         stdout=out,
     )
     lines = out.getvalue().strip().splitlines()
@@ -87,7 +98,7 @@ def test_small_run_fills_only_the_bench_database_and_prints_the_bench_line():
     assert float(figures["sql_search_p95_ms"]) <= float(figures["search_p95_ms"])
     assert not any(line.strip().startswith("FAILED") for line in lines), out.getvalue()
 
-    with connect(BENCH_DB) as conn:
+    with connect(bench_database) as conn:
         total, synthetic = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE is_synthetic) FROM archive_letter"
         ).fetchone()
