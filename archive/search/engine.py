@@ -864,10 +864,12 @@ def _count_facets(found: tantivy.Searcher, matcher: tantivy.Query) -> dict:
 # words' estimated share (query.estimated_share) is above COMPLEMENT_SHARE and that spares
 # reading COMPLEMENT_MIN_SPARED letters or more: the subtraction costs a few milliseconds of
 # Python, reading a letter's facets ~60 ns. The counts over every letter are made once per
-# index generation.
+# index generation, in the background: until they are, pages count directly (so a commit
+# never makes a reader wait for them: ~100 ms at a million letters).
 COMPLEMENT_SHARE = 0.65
 COMPLEMENT_MIN_SPARED = 150_000
 _everything: dict[tuple[int, bool], dict] = {}
+_everything_filling: set[tuple[int, bool]] = set()
 _everything_lock = threading.Lock()
 
 
@@ -882,14 +884,29 @@ def _counts(found, generation: int, matcher, query: str, words, filters: Filters
     key = (generation, filters.include_synthetic)
     everything = _everything.get(key)
     if everything is None:
-        everything = _by_value(_count_facets(found, combined(None, filters)))
         with _everything_lock:
-            for older in [k for k in _everything if k[0] < generation]:
-                del _everything[older]
-            if not any(k[0] > generation for k in _everything):
-                _everything[key] = everything
+            start = key not in _everything_filling
+            _everything_filling.add(key)
+        if start:
+            _counting_threads.submit(_count_everything, found, key, filters)
+        return _count_facets(found, matcher)
     others = _count_facets(found, unmatched(words, filters))
     return _difference(everything, others) or _count_facets(found, matcher)
+
+
+def _count_everything(found, key: tuple[int, bool], filters: Filters) -> None:
+    """The counts over every letter the filters keep, for the searchers of one generation;
+    those of older generations are dropped."""
+    try:
+        everything = _by_value(_count_facets(found, combined(None, filters)))
+        with _everything_lock:
+            for older in [k for k in _everything if k[0] < key[0]]:
+                del _everything[older]
+            if not any(k[0] > key[0] for k in _everything):
+                _everything[key] = everything
+    finally:
+        with _everything_lock:
+            _everything_filling.discard(key)
 
 
 def _by_value(counted: dict) -> dict:
