@@ -213,13 +213,19 @@ def test_a_french_reader_reads_french_claims_never_revendique(db):
     assert "Incidents que d’autres États lui attribuent" in html
 
 
-def test_a_list_row_links_its_letter_and_keeps_a_title_printed_in_capitals(client, db):
+def _english_letter_titled(title: str) -> Letter:
+    """A letter in English only, its title replaced by `title`."""
     letter = (
         Letter.objects.filter(texts__language="en", texts__title__gt="")
         .exclude(texts__language="fr")
         .first()
     )
-    letter.texts.filter(language="en").update(title="QUESTION OF <PALESTINE> & UNRWA")
+    letter.texts.filter(language="en").update(title=title)
+    return letter
+
+
+def test_a_list_row_links_its_letter_and_keeps_a_title_printed_in_capitals(client, db):
+    letter = _english_letter_titled("QUESTION OF <PALESTINE> & UNRWA")
     html = client.get("/", {"per_page": 100}).content.decode()
     row = re.search(
         rf'<li class="letter-row">\s*<a href="{re.escape(letter.get_absolute_url())}"'
@@ -275,12 +281,7 @@ def test_list_dates_read_as_the_interface_language_writes_them(language):
 
 
 def test_a_title_printed_in_capitals_reads_normally_with_the_printed_form_beside_it(client, db):
-    letter = (
-        Letter.objects.filter(texts__language="en", texts__title__gt="")
-        .exclude(texts__language="fr")
-        .first()
-    )
-    letter.texts.filter(language="en").update(title="QUESTION OF <PALESTINE> & UNRWA")
+    letter = _english_letter_titled("QUESTION OF <PALESTINE> & UNRWA")
     html = client.get(letter.get_absolute_url()).content.decode()
     assert (
         '<h1><span lang="en">Question of &lt;Palestine&gt; &amp; UNRWA <span class="as-printed'

@@ -19,6 +19,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import tantivy
 
@@ -81,9 +82,11 @@ def _tokens_query(field: str, tokens: list[str], boost: float) -> Query:
     return _boosted(Query.phrase_query(schema(), field, tokens), boost)
 
 
-def _places(term: Term) -> list[tuple[str, tuple[str, ...], float]]:
+@lru_cache(maxsize=4096)
+def _places(term: Term) -> tuple[tuple[str, tuple[str, ...], float], ...]:
     """Where a word or phrase may be, as (field, its tokens there, boost): every language's
-    fields in that language's form, the symbols, the names."""
+    fields in that language's form, the symbols, the names. Kept per term: a page asks for
+    it twice (the query, and the estimate of its share on the counting thread)."""
     places: dict[tuple[str, tuple[str, ...]], float] = {}
     for language in INDEX_LANGUAGES:
         tokens = tuple(analyzer(language).analyze(term.text))
@@ -94,7 +97,7 @@ def _places(term: Term) -> list[tuple[str, tuple[str, ...], float]]:
     if plain:
         places.setdefault(("symbols", plain), BOOSTS["symbols"])
         places.setdefault(("names", plain), BOOSTS["names"])
-    return [(field, tokens, boost) for (field, tokens), boost in places.items()]
+    return tuple((field, tokens, boost) for (field, tokens), boost in places.items())
 
 
 def term_query(term: Term, searcher: tantivy.Searcher | None = None) -> Query | None:
