@@ -10,15 +10,22 @@ import re
 import time
 
 import pytest
+import tantivy
 from django.db import connection, transaction
 from django.test import override_settings
 
 from archive import synthetic
 from archive.models import Letter
-from archive.search import engine, matching_letter_ids, search_letters
+from archive.search import documents, engine, matching_letter_ids, search_letters
 from archive.search.engine import FACET_VALUES_EXPANDED, FACET_VALUES_SHOWN
 from archive.search.query import Filters, combined, estimated_share, text_query
-from archive.search.schema import analyzer
+from archive.search.schema import (
+    analyzer,
+    frequent_words,
+    make_document,
+    register_analyzers,
+    schema,
+)
 
 LETTERS = 4_000
 
@@ -125,7 +132,7 @@ def test_a_word_in_most_letters_is_counted_through_the_others_exactly(corpus, mo
     the matches, and a letter changed afterwards is counted as it now is (those counts are
     per index generation)."""
     monkeypatch.setattr(engine, "COMPLEMENT_MIN_SPARED", 0)  # the way taken at any size
-    found, generation = engine._searcher()
+    found, generation, _ = engine._searcher()
     assert estimated_share("synthetic", found) > engine.COMPLEMENT_SHARE  # that path is taken
     assert estimated_share("ceasefire", found) < engine.COMPLEMENT_SHARE
     filters = Filters(include_synthetic=True)
@@ -182,6 +189,57 @@ def test_a_word_no_name_is_near_ranks_as_with_the_names_asked(corpus):
         assert engine._ranked(found, combined(asked, filters), 0, 100) == engine._ranked(
             found, combined(left_out, filters), 0, 100
         ), word
+
+
+def test_a_phrase_of_two_frequent_words_matches_by_its_pair_as_by_positions(corpus, tmp_path):
+    """A phrase of two frequent words is one term of the pairs fields (schema.PairWords): it
+    matches exactly the letters the phrase matches by positions, never across a word the
+    analyzer leaves out (too long) nor across two versions in one language."""
+    with connection.cursor() as cursor:
+        rows = documents.letter_rows(cursor, corpus[:1500])
+    pair_words = frequent_words(
+        [(t["language"], f"{t['title']}\n{t['body']}") for row in rows for t in row["texts"]]
+    )
+    gaps = {
+        **rows[0],
+        "id": 10**9,
+        "texts": [
+            {"language": "en", "title": "", "body": f"the united {'x' * 70} nations of the united"},
+            {"language": "en", "title": "", "body": "nations of", "annex": "we the united"},
+        ],
+    }
+    index = tantivy.Index(schema(), path=str(tmp_path))
+    register_analyzers(index)
+    writer = index.writer(heap_size=50_000_000, num_threads=1)
+    for row in [*rows, gaps]:
+        writer.add_document(make_document(row, pair_words))
+    writer.commit()
+    index.reload()
+    found = index.searcher()
+
+    def letters(words) -> set[int]:
+        hits = found.search(combined(words, Filters(include_synthetic=True)), 5_000).hits
+        return set(found.fast_field_values("letter_id", [address for _, address in hits]))
+
+    phrases = [
+        '"united nations"',
+        '"security council"',
+        '"of the"',
+        '"the united"',
+        '"nations of"',
+        '"Nations Unies"',
+        '"territorial integrity"',
+        '"ceasefire civilians"',
+        'synthetic -"of the"',
+        '"united nations" OR "security council"',
+    ]
+    for phrase in phrases:
+        by_pairs = text_query(phrase, found, pair_words)
+        assert letters(by_pairs) == letters(text_query(phrase, found)), phrase
+    assert "unit_nation" in repr(text_query('"united nations"', found, pair_words))  # a pair
+    assert 0 < len(letters(text_query('"united nations"', found, pair_words))) < len(rows)
+    assert 10**9 not in letters(text_query('"united nations"', found, pair_words))
+    assert 10**9 in letters(text_query('"nations of"', found, pair_words))
 
 
 def test_paging_through_every_match_lists_each_letter_once(corpus):

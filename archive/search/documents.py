@@ -51,6 +51,23 @@ def _row(values) -> dict:
     return row
 
 
+# Texts read to choose the frequent words whose pairs the index holds (schema.PairWords).
+PAIR_WORDS_SAMPLE = 10_000
+
+
+def sample_texts(cursor, wanted: int = PAIR_WORDS_SAMPLE) -> list[tuple[str, str]]:
+    """(language, title and body) of the texts of about `wanted` letters spread over the
+    archive (every n-th id): the same letters for the same database."""
+    cursor.execute("SELECT count(*) FROM archive_letter")
+    every = max(1, cursor.fetchone()[0] // wanted)
+    cursor.execute(
+        "SELECT language, title || E'\\n' || body FROM archive_lettertext"
+        " WHERE letter_id %% %(every)s = 0",
+        {"every": every},
+    )
+    return cursor.fetchall()
+
+
 def letter_rows(cursor, letter_ids: list[int]) -> list[dict]:
     """The rows of these letters (those that still exist)."""
     if not letter_ids:

@@ -58,7 +58,7 @@ from archive.search.query import (
     text_query,
     unmatched,
 )
-from archive.search.schema import analyzer, index_language, schema, text_field
+from archive.search.schema import PairWords, analyzer, index_language, schema, text_field
 
 PER_PAGE = 20
 # Values read per facet (the most frequent, and any selected one; counts are over every match
@@ -215,6 +215,7 @@ class _Reader:
     # Counts every open and reload: searchers of one generation see the same letters (the
     # reader reloads only here), so what is computed over one can serve the others.
     generation: int = 0
+    pair_words: PairWords | None = None  # the index's (schema.PairWords), kept in its state
 
 
 _reader = _Reader()
@@ -228,8 +229,8 @@ def searcher() -> tantivy.Searcher:
     return _searcher()[0]
 
 
-def _searcher() -> tuple[tantivy.Searcher, int]:
-    """searcher(), and the generation of the reader it comes from."""
+def _searcher() -> tuple[tantivy.Searcher, int, PairWords | None]:
+    """searcher(), the generation of the reader it comes from and the index's pair words."""
     indexer.start_follower()
     if getattr(settings, "SEARCH_READ_YOUR_WRITES", False):
         # Apply what this process (or anyone) has just written: the tests' mode.
@@ -256,6 +257,8 @@ def _searcher() -> tuple[tantivy.Searcher, int]:
                 reason = str(error)
             if index is not None:
                 index.config_reader("Manual")  # reloaded here only, on a new state.json
+                state = indexer.read_state(directory)
+                _reader.pair_words = indexer.pair_words(state) if state else PairWords({})
                 _reader.index, _reader.directory = index, str(directory)
                 _reader.state_version = version
                 _reader.generation += 1
@@ -264,7 +267,7 @@ def _searcher() -> tuple[tantivy.Searcher, int]:
             _reader.state_version = version
             _reader.generation += 1
         if _reader.directory == str(directory) and _reader.index is not None:
-            return _reader.index.searcher(), _reader.generation
+            return _reader.index.searcher(), _reader.generation, _reader.pair_words
     _index_missing(reason)
     return _searcher()
 
@@ -323,8 +326,8 @@ def search_letters(
         sort = "newest"
     page = max(1, int(page))
     per_page = per_page or PER_PAGE
-    found, generation = _searcher()
-    words = text_query(query, found) if query else None
+    found, generation, pair_words = _searcher()
+    words = text_query(query, found, pair_words) if query else None
     if query and words is None:
         sort = "newest" if sort == "relevance" else sort
     engine_filters = resolve_filters(filterset, found)
@@ -355,7 +358,9 @@ def search_letters(
         addresses = [address for _, address in result.hits]
         letter_ids = [int(v) for v in found.fast_field_values("letter_id", addresses)]
         ranks = [0.0] * len(letter_ids)
-    hits = _hydrate(found, matcher if words is not None else None, letter_ids, ranks, query)
+    # Snippets highlight the words where they are in the text: a phrase by its positions.
+    highlighted = text_query(query) if words is not None else None
+    hits = _hydrate(found, highlighted, letter_ids, ranks, query)
     counts = counting.result() if counting is not None else None
     total = int(counts["total"].get("value") or 0) if counts is not None else counted
     limits = dict.fromkeys(FACETS, facet_values)
@@ -397,8 +402,8 @@ def matching_letter_ids(query: str, filters: Mapping | LetterFilter | None) -> l
     as the page, so an export holds exactly the letters the page counts."""
     filterset = build_filterset(filters)
     query = (query or "").replace("\x00", "").strip()
-    found = searcher()
-    words = text_query(query, found) if query else None
+    found, _, pair_words = _searcher()
+    words = text_query(query, found, pair_words) if query else None
     if query and words is None:
         return []
     matcher = combined(words, resolve_filters(filterset, found))

@@ -45,7 +45,14 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 
 from archive.search import documents
-from archive.search.schema import SCHEMA_VERSION, make_document, register_analyzers, schema
+from archive.search.schema import (
+    SCHEMA_VERSION,
+    PairWords,
+    frequent_words,
+    make_document,
+    register_analyzers,
+    schema,
+)
 
 logger = logging.getLogger("archive.search")
 
@@ -198,8 +205,9 @@ def _rebuild_locked(*, reason: str = "", progress=None) -> IndexState:
         snapshot, _own = _snapshot(cursor)
         cursor.execute("SELECT coalesce(max(id), 0) FROM archive_searchchange")
         last_change = cursor.fetchone()[0]
+        pair_words = frequent_words(documents.sample_texts(cursor))
         for row in documents.all_letter_rows(cursor):
-            writer.add_document(make_document(row))
+            writer.add_document(make_document(row, pair_words))
             letters += 1
             if progress and letters % 10_000 == 0:
                 progress(letters)
@@ -215,6 +223,7 @@ def _rebuild_locked(*, reason: str = "", progress=None) -> IndexState:
         built_at=now,
         updated_at=now,
         build_seconds=time.monotonic() - began,
+        extra={"pair_words": pair_words.as_lists()},
     )
     _write_state(directory, state)
     _switch_current(directory)
@@ -313,7 +322,7 @@ def _apply_pending(directory: Path, state: IndexState) -> UpdateResult:
             rows += documents.letter_rows(cursor, letter_ids[start : start + FETCH_BATCH])
     _stop_here_for_tests("documents-read")
     if letter_ids:
-        _write_documents(directory, letter_ids, rows)
+        _write_documents(directory, letter_ids, rows, pair_words(state))
     _stop_here_for_tests("index-committed")
     if not changes and not letter_ids:
         # Nothing new: state.json stays as it is. Rewriting it every second made every web
@@ -327,7 +336,15 @@ def _apply_pending(directory: Path, state: IndexState) -> UpdateResult:
     return UpdateResult(applied=len(letter_ids), changes=len(changes), state=state)
 
 
-def _write_documents(directory: Path, letter_ids: list[int], rows: list[dict]) -> None:
+def pair_words(state: IndexState) -> PairWords:
+    """The frequent words whose pairs this index holds, chosen when it was built: every
+    letter of a generation is indexed with the same."""
+    return PairWords.from_lists(state.extra.get("pair_words", {}))
+
+
+def _write_documents(
+    directory: Path, letter_ids: list[int], rows: list[dict], frequent: PairWords
+) -> None:
     index = open_index(directory)
     writer = index.writer(heap_size=UPDATE_HEAP_BYTES, num_threads=1)
     try:
@@ -337,7 +354,7 @@ def _write_documents(directory: Path, letter_ids: list[int], rows: list[dict]) -
             tantivy.Query.term_set_query(schema(), "letter_id", letter_ids)
         )
         for row in rows:
-            writer.add_document(make_document(row))
+            writer.add_document(make_document(row, frequent))
         writer.commit()
         writer.wait_merging_threads()
     except BaseException:

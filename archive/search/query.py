@@ -27,8 +27,10 @@ from archive.search.schema import (
     BOOSTS,
     INDEX_LANGUAGES,
     TEXT_PARTS,
+    PairWords,
     analyzer,
     as_datetime,
+    pairs_field,
     schema,
     text_field,
 )
@@ -83,15 +85,22 @@ def _tokens_query(field: str, tokens: list[str], boost: float) -> Query:
 
 
 @lru_cache(maxsize=4096)
-def _places(term: Term) -> tuple[tuple[str, tuple[str, ...], float], ...]:
+def _places(
+    term: Term, pair_words: PairWords | None = None
+) -> tuple[tuple[str, tuple[str, ...], float], ...]:
     """Where a word or phrase may be, as (field, its tokens there, boost): every language's
-    fields in that language's form, the symbols, the names. Kept per term: a page asks for
-    it twice (the query, and the estimate of its share on the counting thread)."""
+    fields in that language's form, the symbols, the names. A phrase of two frequent words
+    is one term of the pairs fields (schema.PairWords; the same letters as by positions),
+    when `pair_words` (the index's) are given: the snippets highlight words by positions.
+    Kept per term: a page asks for it twice (the query, and the estimate of its share)."""
     places: dict[tuple[str, tuple[str, ...]], float] = {}
     for language in INDEX_LANGUAGES:
         tokens = tuple(analyzer(language).analyze(term.text))
+        pair = pair_words.pair(language, tokens) if pair_words is not None else None
         for part in TEXT_PARTS:
-            if tokens:
+            if pair is not None:
+                places.setdefault((pairs_field(part, language), (pair,)), BOOSTS[part])
+            elif tokens:
                 places.setdefault((text_field(part, language), tokens), BOOSTS[part])
     plain = tuple(analyzer("plain").analyze(term.text))
     if plain:
@@ -100,14 +109,17 @@ def _places(term: Term) -> tuple[tuple[str, tuple[str, ...], float], ...]:
     return tuple((field, tokens, boost) for (field, tokens), boost in places.items())
 
 
-def term_query(term: Term, searcher: tantivy.Searcher | None = None) -> Query | None:
+def term_query(
+    term: Term, searcher: tantivy.Searcher | None = None, pair_words: PairWords | None = None
+) -> Query | None:
     """One word or phrase in any of its places (_places); a long word also matches a name
     one letter away. Given the searcher, the names are asked first and left out of the
     query when none is near: a fuzzy clause, even one matching nothing, keeps Tantivy from
     its fast path for a union of words and doubled the time of a common word (`security`
     at a million letters: 17 -> 10 ms to count, 20 -> 13 ms to rank)."""
     alternatives = [
-        _tokens_query(field, list(tokens), boost) for field, tokens, boost in _places(term)
+        _tokens_query(field, list(tokens), boost)
+        for field, tokens, boost in _places(term, pair_words)
     ]
     plain = analyzer("plain").analyze(term.text)
     one_word = not term.phrase and not term.negated and len(plain) == 1
@@ -145,12 +157,15 @@ def estimated_share(query: str, searcher: tantivy.Searcher) -> float:
     return estimate
 
 
-def text_query(query: str, searcher: tantivy.Searcher | None = None) -> Query | None:
+def text_query(
+    query: str, searcher: tantivy.Searcher | None = None, pair_words: PairWords | None = None
+) -> Query | None:
     """The query for the words typed; None when nothing searchable is left (punctuation).
-    With the searcher, clauses that cannot match are left out (see term_query)."""
+    With the searcher, clauses that cannot match are left out (see term_query); with the
+    index's `pair_words`, phrases of two frequent words are looked up as pairs (_places)."""
     clauses: list[tuple[Occur, Query]] = []
     for group in parse(query):
-        queries = [(t, term_query(t, searcher)) for t in group]
+        queries = [(t, term_query(t, searcher, pair_words)) for t in group]
         queries = [(t, q) for t, q in queries if q is not None]
         if not queries:
             continue
