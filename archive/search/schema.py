@@ -11,12 +11,12 @@ its language's analyzer, so one query word is looked up in every language in its
 
 Two-word phrases of frequent words have fields of their own in the stemmed languages
 (`body_en_pairs`, ...): every two adjacent words that are both among the language's frequent
-words (PairWords: those in a fifth of the letters or more, from a sample taken when the index
-is built) as one term (`security council` -> `secur council`), document ids and frequencies
-only. Such a phrase is then one term to look up, not two long lists of positions to walk:
-`"security council"` at 100 000 letters matched in 1 ms instead of 15. A phrase with a less
-frequent word (fast by positions: that word's list is short) or of more words is matched by
-positions; so are the snippets.
+words (PairWords: those in a fifth of the letters or more, stop words apart, chosen from a
+sample when the index is built) as one term (`security council` -> `secur_council`), document
+ids and frequencies only. Such a phrase is then one term to look up, not two long lists of
+positions to walk (`"security council"` at 100 000 letters: 1 ms instead of 15 to match). A
+phrase with a less frequent word (fast by positions: that word's list is short), with a stop
+word or of more words is matched by positions; so are the snippets.
 
 `symbols` (A/80/434 -> `a 80 434`) and `names` (sender and signatories, for fuzzy matching of
 transliterations) are language-neutral. Every filter of the search page is a field here too,
@@ -55,7 +55,8 @@ INDEX_LANGUAGES = [*STEMMERS, "zh"]
 # characters already; see adjacent_pairs).
 PAIR_LANGUAGES = list(STEMMERS)
 PAIR_JOINER = "_"  # never inside a token: the simple tokenizer splits on it
-# A word is frequent (its pairs indexed) when in this share of a language's texts or more.
+# A word is frequent (its pairs indexed) when in this share of a language's texts or more,
+# stop words apart (_is_stop_word).
 FREQUENT_WORD_SHARE = 0.2
 # The stemmed analyzers leave out tokens this long (bytes) or longer, keeping their place:
 # the words on either side are not adjacent (remove_long; a phrase does not match across).
@@ -197,11 +198,33 @@ def frequent_words(texts, share: float = FREQUENT_WORD_SHARE) -> PairWords:
     return PairWords(
         {
             language: frozenset(
-                word for word, found in counts[language].items() if found >= share * texts
+                word
+                for word, found in counts[language].items()
+                if found >= share * texts and not _is_stop_word(word, language)
             )
             for language, texts in texts_of.items()
         }
     )
+
+
+@cache
+def _stop_words(language: str) -> tantivy.TextAnalyzer | None:
+    """Tantivy's list of the language's stop words (`the`, `of`, ...), as a filter; None
+    for a language it has none for (Arabic)."""
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    try:
+        return builder.filter(tantivy.Filter.stopword(STEMMERS[language])).build()
+    except ValueError:
+        return None
+
+
+def _is_stop_word(form: str, language: str) -> bool:
+    """Whether an analyzed word is a stop word: their pairs (`of the`, `the council`) are
+    a large part of all pairs and rarely searched for, so they are left out of PairWords
+    (such phrases are matched by positions). Decided on the analyzed form, so every word
+    with that form is treated alike (exactness depends on it)."""
+    stop_words = _stop_words(language)
+    return stop_words is not None and not stop_words.analyze(form)
 
 
 # Per language, what each word as written is among the frequent words (schema.PairWords):

@@ -396,6 +396,7 @@ class Command(BaseCommand):
                                 f"{params}: {name}={value.value} facet {value.count}, "
                                 f"filtered total {narrowed.total}"
                             )
+        problems += _phrase_pairs_exact()
         item = _busiest_agenda_item(75)
         if item:
             filters = {"agenda": f"{item.ga_session}-{item.number}{item.sub_item}"}
@@ -605,6 +606,24 @@ def _row(measure: Measure) -> str:
         f"{_fmt(percentile(measure.api, 0.95)) if measure.api else '':>9}"
         f"  {', '.join(notes)}"
     )
+
+
+def _phrase_pairs_exact() -> list[str]:
+    """Each phrase matches as many letters by its pair (schema.PairWords) as by positions."""
+    from archive.search import engine
+    from archive.search.query import Filters, combined, text_query
+
+    found, _, pair_words = engine._searcher()
+    every_letter = Filters(include_synthetic=True)
+    problems = []
+    for phrase in PHRASES:
+        by_pairs, by_positions = (
+            found.search(combined(words, every_letter), 1, count=True).count
+            for words in (text_query(phrase, found, pair_words), text_query(phrase, found))
+        )
+        if by_pairs != by_positions:
+            problems.append(f"{phrase}: {by_pairs} letters by pairs, {by_positions} by positions")
+    return problems
 
 
 def _fmt(value: float) -> str:
