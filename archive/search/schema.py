@@ -230,8 +230,8 @@ def _is_stop_word(form: str, language: str) -> bool:
 # Per language, what each word as written is among the frequent words (schema.PairWords):
 # its analyzed form, or "" when not frequent. Words looked up here cost a fifth of analyzing
 # the text (stemming is most of that), and a language has far fewer distinct words than a
-# letter has words. One table per PairWords (a new index generation may choose others).
-_frequent_forms: dict[tuple[int, str], dict[str, str]] = {}
+# letter has words. One table per set of frequent words (a new index may choose others).
+_frequent_forms: dict[tuple[str, frozenset[str]], dict[str, str]] = {}
 FREQUENT_FORMS_KEPT = 500_000
 
 
@@ -244,11 +244,11 @@ def adjacent_pairs(text: str, language: str, pair_words: PairWords) -> str:
     frequent = pair_words.by_language.get(language)
     if not frequent:
         return ""
-    forms = _frequent_forms.get((id(pair_words), language))
+    forms = _frequent_forms.get((language, frequent))
     if forms is None or len(forms) > FREQUENT_FORMS_KEPT:
         if len(_frequent_forms) > 20:
             _frequent_forms.clear()
-        forms = _frequent_forms[(id(pair_words), language)] = {}
+        forms = _frequent_forms[(language, frequent)] = {}
     words = analyzer("words").analyze(text)
     tokens = list(map(forms.get, words))
     if None in tokens:
