@@ -722,3 +722,21 @@ class SearchChange(models.Model):
 
     def __str__(self):
         return f"letter {self.letter_id} changed by transaction {self.txid}"
+
+
+class SearchPairWords(models.Model):
+    """A language's frequent words, whose adjacent pairs the search index holds (two-word
+    phrases of them are one term there: archive.search.schema.PairWords).
+
+    Chosen once, from a sample of the letters, by the first index built on an archive big
+    enough (SEARCH_PAIR_WORDS_MIN_LETTERS), and kept here so that every index copy, built
+    whenever on whichever machine, holds the same pairs and ranks a phrase alike; a copy
+    holding other words rebuilds. `manage.py search_index rebuild --choose-pair-words`
+    chooses again from the archive as it is then."""
+
+    language = models.CharField(max_length=8, primary_key=True)
+    words = models.JSONField(default=list)
+    chosen_at = models.DateTimeField(db_default=Now())
+
+    def __str__(self):
+        return f"{len(self.words)} frequent words in {self.language}"

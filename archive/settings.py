@@ -187,6 +187,10 @@ SEARCH_FOLLOW_SECONDS = float(os.environ.get("SEARCH_FOLLOW_SECONDS", "1"))
 # A request finding no index builds it at once when the archive has at most this many letters
 # (a fresh `make run`); a bigger archive shows "being built" while the follower builds it.
 SEARCH_BUILD_ON_REQUEST_UP_TO = int(os.environ.get("SEARCH_BUILD_ON_REQUEST_UP_TO", "20000"))
+# The frequent words whose pairs the index holds (archive.models.SearchPairWords) are kept in
+# PostgreSQL once chosen from at least this many letters; a smaller archive's are chosen anew
+# at each rebuild (they would fit it only).
+SEARCH_PAIR_WORDS_MIN_LETTERS = int(os.environ.get("SEARCH_PAIR_WORDS_MIN_LETTERS", "1000"))
 # /healthz answers 503 when this machine's index is further behind the change log than this
 # (archive/health.py): its searches would miss what editors saved.
 SEARCH_INDEX_MAX_LAG_SECONDS = float(os.environ.get("SEARCH_INDEX_MAX_LAG_SECONDS", "60"))

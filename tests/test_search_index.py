@@ -25,7 +25,7 @@ from archive.models import Letter, SearchChange
 from archive.search import indexer
 from archive.search.engine import _ranked
 from archive.search.query import Filters, combined, text_query
-from archive.search.schema import analyzer
+from archive.search.schema import PairWords, analyzer
 
 from .conftest import environment_for_database
 
@@ -121,10 +121,17 @@ class Folder:
             int(v) for v in found.fast_field_values("letter_id", [a for _, a in result.hits])
         )
 
+    def pair_words(self) -> dict:
+        return indexer.read_state(self.path / os.readlink(self.path / "current")).extra[
+            "pair_words"
+        ]
+
     def answer(self, words: str) -> tuple:
-        """Everything a results page shows, as the engine computes it."""
-        query = combined(text_query(words), Filters(include_synthetic=True))
+        """Everything a results page shows, as the engine computes it (phrases of two
+        frequent words by their pairs, with this index's frequent words)."""
         found = self.searcher()
+        pair_words = PairWords.from_lists(self.pair_words())
+        query = combined(text_query(words, found, pair_words), Filters(include_synthetic=True))
         total, ranked = _ranked(found, query, 0, 50)
         newest = found.search(query, 50, order_by_field="newest_key")
         facets = found.aggregate(query, {"agenda": {"terms": {"field": "agenda", "size": 1000}}})
@@ -225,6 +232,40 @@ def test_two_index_folders_following_one_database_converge(scratch, tmp_path):
     assert eager.documents == late.documents == len(letters) - 1
     for words in ["wombat", "security council", '"united nations"', "mines OR israeli"]:
         assert eager.answer(words) == late.answer(words), words
+
+
+def test_index_copies_built_at_any_time_hold_the_same_phrase_pairs(scratch, tmp_path):
+    """The frequent words whose pairs the index holds are chosen once and kept in PostgreSQL:
+    a copy built later uses them, not a new choice from the letters as they are then, and a
+    copy holding others rebuilds with them, so both rank a phrase alike."""
+    first, later = Folder(tmp_path / "first"), Folder(tmp_path / "later")
+    keep_from_one_letter = {"SEARCH_PAIR_WORDS_MIN_LETTERS": "1"}
+    try:
+        _command(scratch, first.path, "rebuild", **keep_from_one_letter).communicate(
+            timeout=TIMEOUT
+        )
+        chosen = first.pair_words()
+        assert {"unit", "nation"} <= set(chosen["en"])
+        with _connect(scratch, autocommit=True) as conn:
+            kept = dict(conn.execute("SELECT language, words FROM archive_searchpairwords"))
+            assert {language: sorted(words) for language, words in kept.items()} == chosen
+            # As if chosen elsewhere, from other letters: the copies must follow.
+            conn.execute(
+                "UPDATE archive_searchpairwords SET words = %s::jsonb WHERE language = 'en'",
+                ['["nation", "secur", "unit"]'],
+            )
+        _run(scratch, later.path, "update")
+        assert later.pair_words()["en"] == ["nation", "secur", "unit"]
+        assert "rebuild" in _run(scratch, first.path, "update").lower()
+        assert first.pair_words() == later.pair_words()
+        assert "unit_nation" in repr(
+            text_query('"united nations"', None, PairWords.from_lists(later.pair_words()))
+        )
+        for words in ['"united nations"', '"security council"', "security"]:
+            assert first.answer(words) == later.answer(words), words
+    finally:
+        with _connect(scratch, autocommit=True) as conn:
+            conn.execute("DELETE FROM archive_searchpairwords")
 
 
 def test_a_change_is_searchable_within_seconds_of_its_commit(scratch, tmp_path):

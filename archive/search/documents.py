@@ -55,17 +55,18 @@ def _row(values) -> dict:
 PAIR_WORDS_SAMPLE = 10_000
 
 
-def sample_texts(cursor, wanted: int = PAIR_WORDS_SAMPLE) -> list[tuple[str, str]]:
+def sample_texts(cursor, wanted: int = PAIR_WORDS_SAMPLE) -> tuple[list[tuple[str, str]], int]:
     """(language, title and body) of the texts of about `wanted` letters spread over the
-    archive (every n-th id): the same letters for the same database."""
+    archive (every n-th id: the same letters for the same database), and how many letters
+    the archive has."""
     cursor.execute("SELECT count(*) FROM archive_letter")
-    every = max(1, cursor.fetchone()[0] // wanted)
+    letters = cursor.fetchone()[0]
     cursor.execute(
         "SELECT language, title || E'\\n' || body FROM archive_lettertext"
         " WHERE letter_id %% %(every)s = 0",
-        {"every": every},
+        {"every": max(1, letters // wanted)},
     )
-    return cursor.fetchall()
+    return cursor.fetchall(), letters
 
 
 def letter_rows(cursor, letter_ids: list[int]) -> list[dict]:

@@ -175,16 +175,20 @@ def usable(directory: Path | None, identity: str) -> IndexState | None:
 # --- rebuild --------------------------------------------------------------------------------
 
 
-def rebuild(*, reason: str = "", progress=None) -> IndexState:
+def rebuild(*, reason: str = "", progress=None, choose_pair_words: bool = False) -> IndexState:
     """Build a new generation from every letter in PostgreSQL, then switch `current` to it.
 
     Reads in one REPEATABLE READ snapshot, which becomes the index's position in the change
     log: what committed after it is applied by the next update."""
     with writer_lock():
-        return _rebuild_locked(reason=reason, progress=progress)
+        return _rebuild_locked(
+            reason=reason, progress=progress, choose_pair_words=choose_pair_words
+        )
 
 
-def _rebuild_locked(*, reason: str = "", progress=None) -> IndexState:
+def _rebuild_locked(
+    *, reason: str = "", progress=None, choose_pair_words: bool = False
+) -> IndexState:
     if reason:
         logger.warning("Rebuilding the search index from PostgreSQL: %s", reason)
     began = time.monotonic()
@@ -196,6 +200,7 @@ def _rebuild_locked(*, reason: str = "", progress=None) -> IndexState:
     directory = root / f"gen-{number}"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir()
+    pair_words = chosen_pair_words(choose_again=choose_pair_words)
     index = tantivy.Index(schema(), path=str(directory), reuse=False)
     register_analyzers(index)
     writer = index.writer(heap_size=REBUILD_HEAP_BYTES, num_threads=2)
@@ -205,7 +210,6 @@ def _rebuild_locked(*, reason: str = "", progress=None) -> IndexState:
         snapshot, _own = _snapshot(cursor)
         cursor.execute("SELECT coalesce(max(id), 0) FROM archive_searchchange")
         last_change = cursor.fetchone()[0]
-        pair_words = frequent_words(documents.sample_texts(cursor))
         for row in documents.all_letter_rows(cursor):
             writer.add_document(make_document(row, pair_words))
             letters += 1
@@ -265,8 +269,14 @@ def update(*, wait: bool = True, rebuild_if_unusable: bool = True) -> UpdateResu
             return UpdateResult(skipped=True)
         with _cursor() as cursor:
             identity = database_identity(cursor)
+            kept = stored_pair_words(cursor)
         directory = current_dir()
         state = usable(directory, identity)
+        if state is not None and kept is not None and kept != state.extra.get("pair_words"):
+            return UpdateResult(
+                rebuilt=True,
+                state=_rebuild_locked(reason="the frequent words of phrases were chosen again"),
+            )
         if state is None:
             if not rebuild_if_unusable:
                 raise IndexUnavailable("The search index is missing or unusable.")
@@ -334,6 +344,42 @@ def _apply_pending(directory: Path, state: IndexState) -> UpdateResult:
     state.updated_at = time.time()
     _write_state(directory, state)
     return UpdateResult(applied=len(letter_ids), changes=len(changes), state=state)
+
+
+# pg_advisory_xact_lock's key while the frequent words are chosen: one chooser at a time.
+PAIR_WORDS_LOCK = 7_201_104
+
+
+def chosen_pair_words(*, choose_again: bool = False) -> PairWords:
+    """The frequent words whose pairs the index holds (models.SearchPairWords): those kept
+    in PostgreSQL, else chosen now from a sample of the letters, and kept when the archive
+    has SEARCH_PAIR_WORDS_MIN_LETTERS or more (a small archive's would fit it only)."""
+    with transaction.atomic(), _cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PAIR_WORDS_LOCK])
+        if choose_again:
+            cursor.execute("DELETE FROM archive_searchpairwords")
+        kept = stored_pair_words(cursor)
+        if kept is not None:
+            return PairWords.from_lists(kept)
+        texts, letters = documents.sample_texts(cursor)
+        chosen = frequent_words(texts)
+        if letters >= settings.SEARCH_PAIR_WORDS_MIN_LETTERS:
+            for language, words in chosen.as_lists().items():
+                cursor.execute(
+                    "INSERT INTO archive_searchpairwords (language, words) VALUES (%s, %s::jsonb)",
+                    [language, json.dumps(words)],
+                )
+        return chosen
+
+
+def stored_pair_words(cursor) -> dict[str, list[str]] | None:
+    """The frequent words kept in PostgreSQL, by language (sorted), or None."""
+    # As text: Django's connections load jsonb as text (JSONField decodes it), others not.
+    cursor.execute("SELECT language, words::text FROM archive_searchpairwords ORDER BY language")
+    rows = cursor.fetchall()
+    if not rows:
+        return None
+    return {language: sorted(json.loads(words)) for language, words in rows}
 
 
 def pair_words(state: IndexState) -> PairWords:

@@ -4,7 +4,8 @@
            behind the change log it is (pending changes, age of the oldest);
 - update:  apply the pending changes (building the index first when it is missing, of
            another schema or database, or unreadable); `--follow` keeps applying them;
-- rebuild: build a new index from every letter, then switch readers to it.
+- rebuild: build a new index from every letter, then switch readers to it;
+           `--choose-pair-words` first chooses again the frequent words of phrase pairs.
 """
 
 import time
@@ -25,12 +26,21 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help="With update: keep applying the change log every SECONDS.",
         )
+        parser.add_argument(
+            "--choose-pair-words",
+            action="store_true",
+            help=(
+                "With rebuild: choose again, from the archive as it is now, the frequent "
+                "words whose two-word phrases the index holds as pairs (every other index "
+                "copy then rebuilds with them)."
+            ),
+        )
 
-    def handle(self, *args, action, follow=None, **options):
+    def handle(self, *args, action, follow=None, choose_pair_words=False, **options):
         if action == "status":
             return self._status()
         if action == "rebuild":
-            state = indexer.rebuild(progress=self._progress)
+            state = indexer.rebuild(progress=self._progress, choose_pair_words=choose_pair_words)
             self.stdout.write(
                 f"Rebuilt: {state.letters} letters in {state.build_seconds:.1f} s "
                 f"({indexer.current_dir()})."
