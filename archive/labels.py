@@ -193,8 +193,8 @@ def composed_title(letter) -> str:
 
 def day_month_year(day) -> str:
     """date_format(day, "j F Y") ("17 October 2025", the month in the interface language),
-    without parsing the format on every call: a quarter of the time, on every list row."""
-    return f"{day.day} {MONTHS[day.month]} {day.year:04d}"
+    without parsing the format or translating the month on every call (every list row)."""
+    return f"{day.day} {_row_words().months[day.month]} {day.year:04d}"
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ class _RowWords:
     """What letter_meta writes on every row, translated and escaped once per language: a
     results page asked gettext four times a row for the same few words (~half a row)."""
 
-    months: dict[int, str]
+    months: dict[int, str]  # not escaped (day_month_year is text)
     from_state: str  # "from %(state)s", not escaped (the state's name goes in first)
     types: dict[str, str]
     synthetic: str
@@ -218,7 +218,7 @@ def _row_words() -> _RowWords:
         from archive.models import Letter
 
         words = _row_words_by_language[language] = _RowWords(
-            months={number: escape(str(name)) for number, name in MONTHS.items()},
+            months={number: str(name) for number, name in MONTHS.items()},
             from_state=_("from %(state)s"),
             types={value: escape(str(label)) for value, label in Letter.DocType.choices},
             synthetic=escape(_("synthetic (benchmark)")),
@@ -234,10 +234,7 @@ def letter_meta(letter) -> SafeString:
     parts = []
     day = letter.distribution_date
     if day:
-        parts.append(
-            f'<time datetime="{day.isoformat()}">'
-            f"{day.day} {words.months[day.month]} {day.year:04d}</time>"
-        )
+        parts.append(f'<time datetime="{day.isoformat()}">{escape(day_month_year(day))}</time>')
     state = letter.sender_state or letter.sender_state_printed
     if state:
         parts.append(escape(words.from_state % {"state": state}))
