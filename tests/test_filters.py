@@ -189,3 +189,20 @@ def test_page_size_is_a_choice_kept_by_the_page_links(client, db):
     assert "Letters per page" not in " ".join(
         chip for chip in map(str, client.get("/", {"per_page": "10"}).context["chips"])
     )
+
+
+def test_two_requests_filtering_at_once_keep_their_own_filters(db, french_letter):
+    """Each request's filter set holds its own filters (copied from the declared ones): a
+    second request's filters never answer for the first."""
+    from django.http import QueryDict
+
+    from archive.filters import LetterFilter
+
+    french = LetterFilter(QueryDict("language=fr"), queryset=Letter.objects.all())
+    palestine = LetterFilter(QueryDict("state=PSE"), queryset=Letter.objects.all())
+    assert french.is_valid() and palestine.is_valid()
+    assert list(french.qs) == [french_letter]
+    assert palestine.qs.count() == 3
+    assert french.filters["language"].parent is french
+    assert LetterFilter.base_filters["language"] is not french.filters["language"]
+    assert "parent" not in LetterFilter.base_filters["language"].__dict__
