@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connections
 from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 
@@ -20,7 +21,7 @@ from archive.listing import (
     symbols_in_order,
     visible_letter_sql,
 )
-from archive.models import AgendaItem, Annex, IncidentClaim, Letter, LetterText
+from archive.models import AgendaItem, Annex, IncidentClaim, Letter, LetterSymbol, LetterText
 from archive.replicas import reading_connection
 from archive.search import visible_letters
 from archive.search.related import related_letter_ids
@@ -92,13 +93,60 @@ def for_letter_page(letters: QuerySet) -> QuerySet:
     rest of the page is read by `letter_page_context`."""
     return letters.select_related("sender_state").prefetch_related(
         symbols_in_order(),
-        Prefetch(
-            "texts",
-            LetterText.objects.only("id", "letter_id", "language", "title", "body").order_by(
-                "language"
-            ),
-        ),
+        Prefetch("texts", LetterText.objects.only(*TEXT_FIELDS).order_by("language")),
     )
+
+
+# What the letter page reads of a language version (for_letter_page, letter_for_page).
+TEXT_FIELDS = ("id", "letter_id", "language", "title", "body")
+SYMBOL_FIELDS = ("id", "letter_id", "symbol", "lookup", "position")
+
+
+# A letter's symbols and language versions as rows of one statement (letter_for_page).
+LETTER_PARTS_SQL = """
+SELECT 'symbol', s.id, s.symbol, s.lookup, s.position, NULL FROM archive_lettersymbol s
+WHERE s.letter_id = %(letter)s
+UNION ALL
+SELECT 'text', t.id, t.language, t.title, NULL, t.body FROM archive_lettertext t
+WHERE t.letter_id = %(letter)s
+ORDER BY 1, 5, 3, 2
+"""
+
+
+def letter_for_page(letters: QuerySet) -> Letter | None:
+    """The first of `letters` (a permalink's one) as `for_letter_page` gives it, in two
+    statements: its row and its sender state, then its symbols and language versions
+    together, given to it as prefetch_related would have (whose two statements, through
+    the ORM, were half of the ~2.7 ms of reading it)."""
+    letter = next(iter(letters.select_related("sender_state").order_by()[:1]), None)
+    if letter is None:
+        return None
+    database = letters.db
+    with connections[database].cursor() as cursor:
+        cursor.execute(LETTER_PARTS_SQL, {"letter": letter.pk})
+        parts = cursor.fetchall()
+    symbols = [
+        LetterSymbol.from_db(database, SYMBOL_FIELDS, (pk, letter.pk, symbol, lookup, position))
+        for kind, pk, symbol, lookup, position, _ in parts
+        if kind == "symbol"
+    ]
+    texts = [
+        LetterText.from_db(database, TEXT_FIELDS, (pk, letter.pk, language, title, body))
+        for kind, pk, language, title, _, body in parts
+        if kind == "text"
+    ]
+    letter._prefetched_objects_cache = {
+        "symbols": _prefetched(letter.symbols.all(), symbols),
+        "texts": _prefetched(letter.texts.all(), texts),
+    }
+    return letter
+
+
+def _prefetched(queryset: QuerySet, objects: list) -> QuerySet:
+    """`queryset` holding `objects`, as prefetch_related leaves a related manager's cache."""
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    return queryset
 
 
 @dataclass(frozen=True)

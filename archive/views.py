@@ -20,7 +20,7 @@ from archive.models import (
     Topic,
 )
 from archive.parsing.symbols import split_symbols
-from archive.reading import for_letter_page, letter_page_context
+from archive.reading import letter_for_page, letter_page_context
 from archive.results import feed_url, query_string_without, results_page
 from archive.search import visible_letters
 from archive.state_claims import state_claims
@@ -61,8 +61,7 @@ def favicon(request):
 def letter_by_symbol(request, symbol):
     """The permalink of a letter is its first symbol; its other symbol redirects there."""
     # A symbol names one letter at most (its look-up is unique): no order to sort by.
-    found = for_letter_page(visible_letters().filter(symbols__lookup=symbol.upper()))
-    letter = next(iter(found.order_by()[:1]), None)
+    letter = letter_for_page(visible_letters().filter(symbols__lookup=symbol.upper()))
     if letter is None:
         raise Http404(
             _("No letter with the symbol %(symbol)s is in the archive.") % {"symbol": symbol}
@@ -75,7 +74,9 @@ def letter_by_symbol(request, symbol):
 
 def letter_by_id(request, pk):
     """Stable permalink for a letter whose symbols are unknown; redirects once they are known."""
-    letter = get_object_or_404(for_letter_page(visible_letters()), pk=pk)
+    letter = letter_for_page(visible_letters().filter(pk=pk))
+    if letter is None:
+        raise Http404(_("No letter %(id)s is in the archive.") % {"id": pk})
     canonical = letter.get_absolute_url()
     if request.path != canonical:
         return _redirect_keeping_query(request, canonical)
