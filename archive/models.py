@@ -731,12 +731,16 @@ class SearchPairWords(models.Model):
     Chosen once, from a sample of the letters, by the first index built on an archive big
     enough (SEARCH_PAIR_WORDS_MIN_LETTERS), and kept here so that every index copy, built
     whenever on whichever machine, holds the same pairs and ranks a phrase alike; a copy
-    holding other words rebuilds. `manage.py search_index rebuild --choose-pair-words`
-    chooses again from the archive as it is then."""
+    holding other words rebuilds. They are chosen again by the first rebuild after the
+    archive has grown SEARCH_PAIR_WORDS_REGROWTH times (words frequent in its first thousand
+    letters may be rare in its millionth), or on request:
+    `manage.py search_index rebuild --choose-pair-words`."""
 
     language = models.CharField(max_length=8, primary_key=True)
     words = models.JSONField(default=list)
     chosen_at = models.DateTimeField(db_default=Now())
+    # The archive's size when they were chosen (0: not recorded, before migration 0096).
+    letters = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return f"{len(self.words)} frequent words in {self.language}"

@@ -191,6 +191,7 @@ SEARCH_BUILD_ON_REQUEST_UP_TO = int(os.environ.get("SEARCH_BUILD_ON_REQUEST_UP_T
 # PostgreSQL once chosen from at least this many letters; a smaller archive's are chosen anew
 # at each rebuild (they would fit it only).
 SEARCH_PAIR_WORDS_MIN_LETTERS = int(os.environ.get("SEARCH_PAIR_WORDS_MIN_LETTERS", "1000"))
+SEARCH_PAIR_WORDS_REGROWTH = float(os.environ.get("SEARCH_PAIR_WORDS_REGROWTH", "10"))
 # /healthz answers 503 when this machine's index is further behind the change log than this
 # (archive/health.py): its searches would miss what editors saved.
 SEARCH_INDEX_MAX_LAG_SECONDS = float(os.environ.get("SEARCH_INDEX_MAX_LAG_SECONDS", "60"))

@@ -268,6 +268,44 @@ def test_index_copies_built_at_any_time_hold_the_same_phrase_pairs(scratch, tmp_
             conn.execute("DELETE FROM archive_searchpairwords")
 
 
+def test_frequent_words_are_chosen_again_once_the_archive_has_outgrown_them(scratch, tmp_path):
+    """Words chosen when the archive was small are kept while it grows, then chosen again
+    from the letters by the first rebuild after it has grown SEARCH_PAIR_WORDS_REGROWTH
+    times (here 2); words whose archive size was never recorded are kept."""
+    folder = Folder(tmp_path / "index")
+    letters = len(_letter_ids(scratch))
+    settings_now = {"SEARCH_PAIR_WORDS_MIN_LETTERS": "1", "SEARCH_PAIR_WORDS_REGROWTH": "2"}
+
+    def rebuild_with_words_chosen_at(size: int) -> str:
+        with _connect(scratch, autocommit=True) as conn:
+            conn.execute("DELETE FROM archive_searchpairwords")
+            conn.execute(
+                "INSERT INTO archive_searchpairwords (language, words, letters)"
+                " VALUES ('en', '[\"secur\", \"unit\"]', %s)",
+                [size],
+            )
+        process = _command(scratch, folder.path, "rebuild", **settings_now)
+        out, err = process.communicate(timeout=TIMEOUT)
+        assert process.returncode == 0, err
+        return out + err
+
+    try:
+        for kept_at in (letters // 2 + 1, 0):
+            output = rebuild_with_words_chosen_at(kept_at)
+            assert folder.pair_words() == {"en": ["secur", "unit"]}, kept_at
+            assert "choosing again" not in output
+        output = rebuild_with_words_chosen_at(letters // 2)
+        assert "choosing again" in output
+        chosen = folder.pair_words()
+        assert {"unit", "nation"} <= set(chosen["en"]) and "fr" in chosen
+        with _connect(scratch) as conn:
+            kept = dict(conn.execute("SELECT language, letters FROM archive_searchpairwords"))
+        assert set(kept) == set(chosen) and set(kept.values()) == {letters}
+    finally:
+        with _connect(scratch, autocommit=True) as conn:
+            conn.execute("DELETE FROM archive_searchpairwords")
+
+
 def test_a_change_is_searchable_within_seconds_of_its_commit(scratch, tmp_path):
     folder = Folder(tmp_path / "index")
     _run(scratch, folder.path, "update")

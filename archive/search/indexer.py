@@ -353,23 +353,44 @@ PAIR_WORDS_LOCK = 7_201_104
 def chosen_pair_words(*, choose_again: bool = False) -> PairWords:
     """The frequent words whose pairs the index holds (models.SearchPairWords): those kept
     in PostgreSQL, else chosen now from a sample of the letters, and kept when the archive
-    has SEARCH_PAIR_WORDS_MIN_LETTERS or more (a small archive's would fit it only)."""
+    has SEARCH_PAIR_WORDS_MIN_LETTERS or more (a small archive's would fit it only). Kept
+    words are chosen again when asked, or when the archive has grown
+    SEARCH_PAIR_WORDS_REGROWTH times since they were chosen."""
     with transaction.atomic(), _cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PAIR_WORDS_LOCK])
-        if choose_again:
-            cursor.execute("DELETE FROM archive_searchpairwords")
-        kept = stored_pair_words(cursor)
-        if kept is not None:
+        kept = None if choose_again else stored_pair_words(cursor)
+        if kept is not None and not _outgrown(cursor):
             return PairWords.from_lists(kept)
+        cursor.execute("DELETE FROM archive_searchpairwords")
         texts, letters = documents.sample_texts(cursor)
         chosen = frequent_words(texts)
         if letters >= settings.SEARCH_PAIR_WORDS_MIN_LETTERS:
             for language, words in chosen.as_lists().items():
                 cursor.execute(
-                    "INSERT INTO archive_searchpairwords (language, words) VALUES (%s, %s::jsonb)",
-                    [language, json.dumps(words)],
+                    "INSERT INTO archive_searchpairwords (language, words, letters)"
+                    " VALUES (%s, %s::jsonb, %s)",
+                    [language, json.dumps(words), letters],
                 )
         return chosen
+
+
+def _outgrown(cursor) -> bool:
+    """Whether the archive has grown SEARCH_PAIR_WORDS_REGROWTH times since the kept words
+    were chosen (never when that size was not recorded)."""
+    cursor.execute("SELECT min(letters) FROM archive_searchpairwords")
+    chosen_at = cursor.fetchone()[0] or 0
+    if not chosen_at:
+        return False
+    cursor.execute("SELECT count(*) FROM archive_letter")
+    letters = cursor.fetchone()[0]
+    if letters < chosen_at * settings.SEARCH_PAIR_WORDS_REGROWTH:
+        return False
+    logger.warning(
+        "The archive has %s letters, its frequent words were chosen at %s: choosing again.",
+        letters,
+        chosen_at,
+    )
+    return True
 
 
 def stored_pair_words(cursor) -> dict[str, list[str]] | None:
