@@ -3,6 +3,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path, register_converter
 
 from archive import api, api_v1, feeds, health, views
+from archive.models import PERMALINK_SYMBOL_PATTERN
 from archive.sitemaps import SITEMAPS
 
 
@@ -49,7 +50,9 @@ urlpatterns = [
     path("letters/<num:pk>/cite.<str:fmt>", api.letter_citation, name="letter_citation"),
     # Permalinks are document symbols: /A/75/780/, /S/2021/189/, /S/14938/, /A/49/50/Rev.1/
     re_path(
-        r"^(?P<symbol>[AaSs]/[0-9A-Za-z.\-/]+?)/$", views.letter_by_symbol, name="letter_by_symbol"
+        rf"^(?P<symbol>{PERMALINK_SYMBOL_PATTERN})/$",
+        views.letter_by_symbol,
+        name="letter_by_symbol",
     ),
     path("favicon.ico", views.favicon),
     path("feeds/letters/", feeds.letters_feed, name="letters_feed"),

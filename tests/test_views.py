@@ -83,6 +83,21 @@ def test_symbol_permalinks_and_redirects(client, db):
     assert client.get("/A/99/999/").status_code == 404
 
 
+def test_permalinks_keep_the_prefix_the_archive_is_served_under(db):
+    """A site served under a path (SCRIPT_NAME) links each letter under it, as Django's
+    reverse() would: rows write their permalinks without it."""
+    from django.urls import reverse, set_script_prefix
+
+    letter = Letter.objects.filter(symbols__lookup="A/80/434").get()
+    try:
+        set_script_prefix("/archive/")
+        assert letter.get_absolute_url() == "/archive/A/80/434/"
+        assert letter.get_absolute_url() == reverse("letter_by_symbol", args=["A/80/434"])
+    finally:
+        set_script_prefix("/")
+    assert letter.get_absolute_url() == "/A/80/434/"
+
+
 def test_unknown_symbol_letter_redirects_once_an_editor_adds_its_symbols(client, french_letter):
     old_permalink = f"/letters/{french_letter.pk}/"
     assert client.get(old_permalink).status_code == 200
