@@ -75,6 +75,7 @@ def results_page(request, *, template: str, with_search: bool):
                 page=cleaned.get("page") or 1,
                 per_page=cleaned.get("per_page") or None,
                 expand_facet=cleaned.get("facet") or None,
+                value_counts=False,  # "Show more" needs no number: ~3 ms of a common word
             )
         else:
             results = list_letters(
@@ -295,7 +296,7 @@ class FacetGroup:
     param: str
     label: str
     links: list[FacetLink]
-    hidden: int  # values with matches not listed
+    hidden: int | None  # values with matches not listed (None: some, not counted)
     expanded: bool
     toggle_url: str  # shows every value of this facet, or back to the most frequent
 
@@ -360,7 +361,11 @@ def facet_links(params: QueryDict, facets, expanded: str = "") -> list[FacetGrou
                 name,
                 facet.label,
                 links,
-                hidden=max(facet.distinct, len(facet.values)) - len(links),
+                hidden=(
+                    None
+                    if facet.distinct is None
+                    else max(facet.distinct, len(facet.values)) - len(links)
+                ),
                 expanded=is_expanded,
                 toggle_url="?" + "&".join(toggle) + f"#facet-{name}",
             )

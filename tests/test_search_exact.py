@@ -101,6 +101,47 @@ def test_totals_and_facets_are_exact_beyond_the_old_cap(corpus):
     assert search_letters("synthetic", {"agenda": top.value}).total == top.count
 
 
+def test_a_results_page_reads_the_most_frequent_agenda_items_alone_their_counts_exact(
+    corpus, client
+):
+    """The page reads only the agenda items it shows (a common word has thousands): the
+    same items with the same counts as when every value is read, ties at the edge settled
+    alike; it offers "Show more" without a number, and the whole list on request."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT la.agenda_item_id, count(*) FROM archive_letteragendaitem la"
+            " WHERE la.letter_id = ANY(%s) GROUP BY 1",
+            [corpus],
+        )
+        by_id = dict(cursor.fetchall())
+    read = set()
+    for shown in (1, 2, 3, 5, FACET_VALUES_SHOWN, 25):
+        whole = search_letters("synthetic", facet_values=shown)
+        limited = search_letters("synthetic", facet_values=shown, value_counts=False)
+        agenda = {f.param: f for f in limited.facets}["agenda"]
+        assert agenda.values == {f.param: f for f in whole.facets}["agenda"].values, shown
+        assert {f.param: f for f in whole.facets}["agenda"].distinct == len(by_id)
+        expected = sorted(by_id.items(), key=lambda kv: (-kv[1], kv[0]))[:shown]
+        assert sorted(v.count for v in agenda.values) == sorted(n for _, n in expected)
+        # Not counted (None) when only the values shown were read; counted when a tie at
+        # the edge had them read whole.
+        read.add(agenda.distinct)
+    assert None in read and read <= {None, len(by_id)}
+    # Ties at the edge: where Tantivy's cut may fall inside a tie, the values are read whole.
+    counts = sorted(by_id.values(), reverse=True)
+    tied = next(i for i in range(1, len(counts)) if counts[i] == counts[i - 1])
+    assert engine._cut_inside_a_tie(
+        {"buckets": [{"doc_count": n} for n in counts[: tied + 1]], "sum_other_doc_count": 1},
+        tied,
+    )
+    html = client.get("/search/?q=synthetic").content.decode()
+    facet = html[html.index('id="facet-agenda"') : html.index('id="facet-state"')]
+    assert ">Show more<" in facet and "facet=agenda" in facet
+    expanded = client.get("/search/?q=synthetic&facet=agenda").content.decode()
+    facet = expanded[expanded.index('id="facet-agenda"') : expanded.index('id="facet-state"')]
+    assert facet.count('<li><a href="?q=synthetic') == min(len(by_id), FACET_VALUES_EXPANDED)
+
+
 def test_a_common_word_counts_every_letter_that_holds_it(corpus):
     every_letter = list(Letter.objects.values_list("pk", flat=True))
     truth = set()
