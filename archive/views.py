@@ -1,7 +1,17 @@
 """Short function views over querysets and the search entry point."""
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -127,10 +137,7 @@ def agenda_item_detail(request, session, item):
         sub_item=sub_item,
     )
     # The item's links carry their letter's date: the histogram reads the index alone.
-    links = LetterAgendaItem.objects.filter(
-        agenda_item=agenda_item,
-        letter__in=visible_letters(),
-    )
+    links = _only_visible(LetterAgendaItem.objects.filter(agenda_item=agenda_item))
     results = list_letters_under_items(
         [agenda_item.pk], page=_page_number(request), exact=request.GET.get("exact") == "1"
     )
@@ -141,8 +148,8 @@ def agenda_item_detail(request, session, item):
             "agenda_item": agenda_item,
             "histogram": month_histogram(links),
             "timeline": claims_timeline(
-                IncidentClaim.objects.filter(
-                    letter__agenda_links__agenda_item=agenda_item, letter__in=visible_letters()
+                _only_visible(
+                    IncidentClaim.objects.filter(letter__agenda_links__agenda_item=agenda_item)
                 )
             ),
             "search_url": f"/search/?agenda={agenda_item.ga_session}-{item}",
@@ -238,6 +245,17 @@ def _count(queryset, field: str, *, distinct: bool = False):
     return Subquery(queryset.order_by().values(n=counted))
 
 
+def _only_visible(rows: QuerySet) -> QuerySet:
+    """`rows` (with a `letter_id`) of the letters visible_letters() shows: less those of the
+    hidden letters (an empty index in the real archive), rather than joined to the visible
+    ones, a look-up of every letter's row (an agenda item of 6 300 letters at a million:
+    19 ms of its page's month histogram)."""
+    hidden = _hidden_letters()
+    if hidden is None:
+        return rows
+    return rows.exclude(Exists(hidden.filter(pk=OuterRef("letter_id"))))
+
+
 def _hidden_letters():
     """The letters visible_letters() leaves out (its rule; tests/test_index_counts.py checks
     the counts against it): the synthetic ones, unless the benchmark shows them. The real
@@ -278,8 +296,8 @@ def state_detail(request, iso3):
             "state": state,
             "feed_url": feed_url(f"state={state.iso3}"),
             "timeline": claims_timeline(
-                IncidentClaim.objects.filter(letter__in=visible_letters()).filter(
-                    Q(claimant=state) | Q(accused_state=state)
+                _only_visible(
+                    IncidentClaim.objects.filter(Q(claimant=state) | Q(accused_state=state))
                 )
             ),
             "claims_against": claims_against,

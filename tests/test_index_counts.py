@@ -76,3 +76,19 @@ def test_the_states_page_shows_each_states_count():
     sent = Letter.objects.filter(sender_state__iso3="PSE", is_synthetic=False).count()
     assert sent >= 2
     assert f"{sent} letters sent" in text
+
+
+@pytest.mark.parametrize("show_synthetic", [False, True])
+def test_an_agenda_items_histogram_counts_the_letters_shown(hidden_letter, show_synthetic):
+    """The agenda item page's letters per month leave out the letters the site hides (a
+    synthetic letter dated 1950 here), and count them when the benchmark shows them."""
+    import datetime
+
+    hidden_letter.distribution_date = datetime.date(1950, 3, 15)
+    hidden_letter.save()
+    item = hidden_letter.agenda_links.get().agenda_item
+    with override_settings(ARCHIVE_SHOW_SYNTHETIC=show_synthetic):
+        html = Client().get(item.get_absolute_url()).content.decode()
+    histogram = html[html.index('class="histogram"') :]
+    histogram = histogram[: histogram.index("</section>")]
+    assert ("1950" in histogram) == show_synthetic
