@@ -1,5 +1,6 @@
 """The claims tables of a state's page: the incidents it claims in its letters and those other
-states attribute to it, each with its letter (templates/archive/includes/_claims_list.html).
+states attribute to it, each with its letter (templates/archive/includes/_claims_list.html;
+its rows are written by `claim_rows`).
 
 Both lists, up to STATE_CLAIMS_SHOWN claims each, are read in one statement as rows holding
 what a table row shows: building IncidentClaim, Letter and MemberState instances for up to a
@@ -11,10 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from html import escape
 
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
+from archive.labels import day_month_year, incident_kind
 from archive.listing import visible_letter_sql
 from archive.models import IncidentClaim, MemberState, NamedBySymbols
 from archive.replicas import reading_connection
@@ -131,3 +136,74 @@ def _claim_row(row: tuple) -> ClaimRow:
         review_status,
         ClaimLetter(letter_id, symbols, doc_type),
     )
+
+
+def claim_rows(claims: list[ClaimRow], claims_by_state: bool) -> SafeString:
+    """The table's rows: when, what, attributed to (the state's own claims) or claimed by
+    (others'), where, killed and injured (civilians in brackets), and the letter quoting
+    it with its review status. Written here rather than in the template's loop: a state
+    page has up to a hundred claims, and the template engine took ~0.1 ms on each."""
+    when_label, incident_label, where_label = _("When"), _("Incident (as claimed)"), _("Where")
+    who_label = _("Attributed to") if claims_by_state else _("Claimed by")
+    killed_label, injured_label = _("Killed (civilians)"), _("Injured (civilians)")
+    labels = [
+        escape(label)
+        for label in (
+            when_label,
+            incident_label,
+            who_label,
+            where_label,
+            killed_label,
+            injured_label,
+            _("Letter"),
+        )
+    ]
+    not_stated, the_sender = escape(_("not stated")), escape(_("the sender"))
+    rows = []
+    for claim in claims:
+        if claim.date:
+            when = (
+                f'<time datetime="{claim.date.isoformat()}">'
+                f"{escape(day_month_year(claim.date))}</time>"
+            )
+        elif claim.period_start:
+            when = escape(_("from %(start)s") % {"start": day_month_year(claim.period_start)})
+            if claim.period_end:
+                when += " " + escape(_("to %(end)s") % {"end": day_month_year(claim.period_end)})
+        else:
+            when = not_stated
+        state, name = (
+            (claim.accused_state, claim.accused_name)
+            if claims_by_state
+            else (claim.claimant, claim.claimant_name)
+        )
+        if state:
+            who = f'<a href="{escape(state.get_absolute_url())}">{escape(str(state))}</a>'
+        else:
+            who = escape(name) if name else ("—" if claims_by_state else the_sender)
+        cells = [
+            when,
+            escape(incident_kind(claim.kind)),
+            who,
+            escape(claim.place) if claim.place else "—",
+            _casualties(claim.killed, claim.killed_civilians),
+            _casualties(claim.injured, claim.injured_civilians),
+            f'<a href="{escape(claim.letter.get_absolute_url())}#{claim.anchor}">'
+            f"{escape(str(claim.letter))}</a> "
+            f'<span class="note">({escape(claim.get_review_status_display())})</span>',
+        ]
+        rows.append(
+            "<tr>"
+            + "".join(
+                f'<td data-label="{label}">{cell}</td>'
+                for label, cell in zip(labels, cells, strict=True)
+            )
+            + "</tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - every cell escaped above
+
+
+def _casualties(total: int | None, civilians: int | None) -> str:
+    if total is None:
+        return "—"
+    return f"{total} ({civilians})" if civilians is not None else str(total)

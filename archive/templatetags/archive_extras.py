@@ -2,7 +2,7 @@
 
 from django import template
 
-from archive import citations, labels
+from archive import citations, labels, state_claims
 
 register = template.Library()
 
@@ -50,3 +50,8 @@ def incident_kind(kind: str) -> str:
 @register.filter
 def reflow(text: str) -> str:
     return labels.reflow(text)
+
+
+@register.filter
+def claim_rows(claims, claims_by_state):
+    return state_claims.claim_rows(claims, claims_by_state)
