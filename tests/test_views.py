@@ -271,3 +271,63 @@ def test_a_search_request_passes_each_of_the_archives_modules_once(client, frenc
     assert entered.count("views.py") == 1, entered
     assert "reading.py" not in entered, entered
     assert "results.py" in entered
+
+
+def test_a_claims_table_row_says_when_who_where_and_what_each_claim_says_escaped():
+    """The rows of a state's claims tables: the date, or the period, or "not stated"; the
+    state a claim names, or the name as printed, or the sender; casualties with civilians
+    in brackets; the letter quoting it; every word escaped."""
+    import datetime
+
+    from archive.state_claims import ClaimLetter, ClaimRow, StateRef, claim_rows
+
+    def claim(**changes):
+        fields = {
+            "pk": 7,
+            "kind": "shelling",
+            "claimant": None,
+            "claimant_name": "",
+            "accused_state": StateRef("ARM", "Armenia"),
+            "accused_name": "",
+            "date": datetime.date(2020, 10, 4),
+            "period_start": None,
+            "period_end": None,
+            "place": "Ganja <city>",
+            "killed": 3,
+            "killed_civilians": 2,
+            "injured": None,
+            "injured_civilians": None,
+            "review_status": "unreviewed",
+            "letter": ClaimLetter(pk=1, symbol_list=["A/75/546", "S/2020/999"], doc_type="letter"),
+        }
+        return ClaimRow(**(fields | changes))
+
+    with translation.override("en"):
+        dated = claim_rows([claim()], claims_by_state=True)
+        assert (
+            '<td data-label="When"><time datetime="2020-10-04">4 October 2020</time></td>' in dated
+        )
+        assert '<a href="/states/ARM/">Armenia</a>' in dated
+        assert "Ganja &lt;city&gt;" in dated and "<city>" not in dated
+        assert '<td data-label="Killed (civilians)">3 (2)</td>' in dated
+        assert '<td data-label="Injured (civilians)">—</td>' in dated
+        assert '<a href="/A/75/546/#claim-7">A/75/546–S/2020/999</a>' in dated
+        period = claim_rows(
+            [
+                claim(
+                    date=None,
+                    period_start=datetime.date(2020, 9, 27),
+                    period_end=datetime.date(2020, 11, 10),
+                    accused_state=None,
+                    accused_name="armed forces <of> someone",
+                )
+            ],
+            claims_by_state=True,
+        )
+        assert "from 27 September 2020 to 10 November 2020" in period
+        assert "armed forces &lt;of&gt; someone" in period
+        undated = claim_rows([claim(date=None)], claims_by_state=False)
+        assert '<td data-label="When">not stated</td>' in undated
+        assert '<td data-label="Claimed by">the sender</td>' in undated
+    with translation.override("fr"):
+        assert "4 octobre 2020" in claim_rows([claim()], claims_by_state=True)
