@@ -97,6 +97,11 @@ def test_small_run_fills_only_the_bench_database_and_prints_the_bench_line(bench
     assert figures["exact"] == "1", bench
     assert float(figures["sql_search_p95_ms"]) <= float(figures["search_p95_ms"])
     assert not any(line.strip().startswith("FAILED") for line in lines), out.getvalue()
+    # The machine's speed beside the figures, before and after the timings.
+    speed = re.fullmatch(
+        r"Machine: a fixed Python loop took ([\d.]+) ms .* and ([\d.]+) ms .*", lines[-2]
+    )
+    assert speed and all(float(ms) > 0 for ms in speed.groups()), lines[-2]
 
     with connect(bench_database) as conn:
         total, synthetic = conn.execute(

@@ -303,6 +303,7 @@ class Command(BaseCommand):
         ):
             client = Client(raise_request_exception=False)
             plan = _plan(options["queries"])
+            speed_before = cpu_reference_ms()
             search = self._measure_search(client, observer, plan, options["runs"])
             lists = self._measure_pages(
                 client, observer, "list pages", _list_urls(), options, RESULT_LINK
@@ -310,11 +311,12 @@ class Command(BaseCommand):
             details = self._measure_pages(
                 client, observer, "detail pages", _detail_urls(), options, SYNTHETIC_BODY
             )
+            speed = (speed_before, cpu_reference_ms())
             if options["explain"]:
                 self._explain_slowest(client, observer, search)
             exact = self._check_exact(plan)
         imported = self._measure_import(options["import_rounds"])
-        self._report(corpus, search, lists, details, imported, index, exact)
+        self._report(corpus, search, lists, details, imported, index, exact, speed)
 
     def _corpus(self, wanted: int, regenerate: bool, seed: int) -> int:
         from archive import synthetic
@@ -532,7 +534,7 @@ class Command(BaseCommand):
             self.stdout.write(_import_row(imported))
             self.stdout.write(f"BENCH import_letters_per_s={imported['per_second']:.1f}")
 
-    def _report(self, corpus, search, lists, details, imported, index, exact) -> None:
+    def _report(self, corpus, search, lists, details, imported, index, exact, speed) -> None:
         out = self.stdout.write
         out("")
         out(
@@ -582,6 +584,11 @@ class Command(BaseCommand):
         if imported:
             out(_import_row(imported))
             line += f" import_letters_per_s={imported['per_second']:.1f}"
+        out(
+            f"Machine: a fixed Python loop took {speed[0]:.1f} ms before the pages were timed and "
+            f"{speed[1]:.1f} ms after (a shared machine's speed drifts: compare runs whose loop "
+            "took alike)."
+        )
         out(line)
         failures = sum(len(m.failures) for m in [all_search, lists, details])
         if exact:
@@ -589,6 +596,19 @@ class Command(BaseCommand):
         if failures:
             # Figures from error pages mean nothing: fail loudly rather than report them.
             raise CommandError(f"{failures} benchmark requests failed; see FAILED above.")
+
+
+def cpu_reference_ms(rounds: int = 9) -> float:
+    """The machine's speed as the pages feel it: the median time of a fixed pure-Python loop
+    (1.5 million additions), the same on every run and every machine."""
+    times = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        total = 0
+        for number in range(1_500_000):
+            total += number
+        times.append((time.perf_counter() - began) * 1000)
+    return percentile(times, 0.5)
 
 
 def _row(measure: Measure) -> str:
