@@ -22,6 +22,7 @@ from archive.listing import (
     visible_letter_sql,
 )
 from archive.models import AgendaItem, Annex, IncidentClaim, Letter, LetterSymbol, LetterText
+from archive.postgresql.prepared import prepared_statements
 from archive.replicas import reading_connection
 from archive.search import visible_letters
 from archive.search.related import related_letter_ids
@@ -118,13 +119,15 @@ def letter_for_page(letters: QuerySet) -> Letter | None:
     statements: its row and its sender state, then its symbols and language versions
     together, given to it as prefetch_related would have (whose two statements, through
     the ORM, were half of the ~2.7 ms of reading it)."""
-    letter = next(iter(letters.select_related("sender_state").order_by()[:1]), None)
-    if letter is None:
-        return None
     database = letters.db
-    with connections[database].cursor() as cursor:
-        cursor.execute(LETTER_PARTS_SQL, {"letter": letter.pk})
-        parts = cursor.fetchall()
+    # Both look-ups by a unique key: prepared, planned once.
+    with prepared_statements(connections[database]):
+        letter = next(iter(letters.select_related("sender_state").order_by()[:1]), None)
+        if letter is None:
+            return None
+        with connections[database].cursor() as cursor:
+            cursor.execute(LETTER_PARTS_SQL, {"letter": letter.pk})
+            parts = cursor.fetchall()
     symbols = [
         LetterSymbol.from_db(database, SYMBOL_FIELDS, (pk, letter.pk, symbol, lookup, position))
         for kind, pk, symbol, lookup, position, _ in parts
@@ -182,7 +185,8 @@ def letter_surroundings(letter_id: int, text_id: int | None = None) -> LetterSur
     statement of small index look-ups (the citing letters through the index on the cited
     symbol) instead of up to seven ORM queries."""
     visible_sql, visible_params = visible_letter_sql("l.id")
-    with reading_connection().cursor() as cursor:
+    database = reading_connection()
+    with prepared_statements(database), database.cursor() as cursor:
         cursor.execute(
             "SELECT"
             " (SELECT json_agg(json_build_object('id', a.id, 'letter_text_id', a.letter_text_id,"
@@ -324,7 +328,8 @@ def related_and_citing_letters(
     wanted = [*alike, *citing_ids]
     rows = {}
     if wanted:
-        rows = {row.pk: row for row in letter_rows("SELECT unnest(%s::bigint[])", [wanted])}
+        with prepared_statements(reading_connection()):  # by ids: planned once
+            rows = {row.pk: row for row in letter_rows("SELECT unnest(%s::bigint[])", [wanted])}
     related = [rows[pk] for pk in alike if pk in rows]
     if agenda_item_ids and not alike:
         ids_sql, params = newest_under_items_sql(

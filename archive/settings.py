@@ -120,9 +120,8 @@ for database in DATABASES.values():
     # A kept connection is checked before reuse: after PostgreSQL restarts, the first request
     # reconnects instead of failing on the dead connection.
     database["CONN_HEALTH_CHECKS"] = True
-    # Parameters bound by the server, not quoted into the SQL text by psycopg: a statement a
-    # connection runs again and again (every page's) is then prepared once by psycopg and no
-    # longer planned each time (planning took longer than running for several of a page's).
+    # Parameters bound by the server, not quoted into the SQL text by psycopg, so that the
+    # statements of archive.postgresql.prepared can be prepared once and planned once.
     database.setdefault("OPTIONS", {})["server_side_binding"] = True
 DATABASE_ROUTERS = ["archive.replicas.PrimaryReplicaRouter"]
 # Benchmarks and `make loadtest` only, in the benchmark database: pages show synthetic letters.

@@ -48,6 +48,7 @@ from archive.models import (
     Topic,
     title_in,
 )
+from archive.postgresql.prepared import prepared_statements
 from archive.replicas import reading_connection
 from archive.search import indexer
 from archive.search.query import (
@@ -538,7 +539,7 @@ STATE_FIELDS = ["id", "iso3", "name_fr", "short_en"]
 
 def _hit_letters(letter_ids: list[int]) -> dict[int, HitLetter]:
     database = reading_connection()
-    with database.cursor() as cursor:
+    with prepared_statements(database), database.cursor() as cursor:  # by ids: planned once
         cursor.execute(HIT_LETTERS_SQL, [letter_ids])
         rows = cursor.fetchall()
         cursor.execute(HIT_TEXTS_SQL, [letter_ids])
@@ -1028,7 +1029,8 @@ def _facet_labels(agenda_ids: list[int], state_ids: list[int]) -> tuple[list, li
     the agenda items and (id, ISO code, short name) of the states, in one statement."""
     if not agenda_ids and not state_ids:
         return [], []
-    with reading_connection().cursor() as cursor:
+    database = reading_connection()
+    with prepared_statements(database), database.cursor() as cursor:  # by ids: planned once
         cursor.execute(FACET_LABELS_SQL, [agenda_ids, state_ids])
         rows = cursor.fetchall()
     items = [(pk, s, n, x, json.loads(t)) for kind, pk, s, n, x, t in rows if kind == "agenda"]
