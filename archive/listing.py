@@ -419,17 +419,12 @@ class LetterRow(NamedBySymbols):
     is_synthetic: bool
 
 
-# letter_rows' `ids_sql` when its one parameter is the list of ids itself.
-IDS_GIVEN = "ids given"
-
-
 def letter_rows(
     ids_sql: str, params: list, *, limit: int | None = None, keep_order: bool = False
 ) -> list[LetterRow]:
-    """The letters whose ids `ids_sql` selects (or IDS_GIVEN: the ids in `params`), as rows
-    with their symbols, sender state and title (one statement, no query per letter): newest
-    first, or in the order `ids_sql` gives them (`keep_order`, for a page in another order
-    or ranked)."""
+    """The letters whose ids `ids_sql` selects, as rows with their symbols, sender state and
+    title (one statement, no query per letter): newest first, or in the order `ids_sql`
+    gives them (`keep_order`, for a page in another order or ranked)."""
     limit_sql = f" LIMIT {int(limit)}" if limit else ""
     language = (get_language() or "en")[:2]
     # The title in the interface language, else English, else any (as with_row_title).
@@ -444,11 +439,6 @@ def letter_rows(
             " JOIN archive_letter l ON l.id = page.id"
         )
         where, order = "", "page.n"
-    elif ids_sql == IDS_GIVEN:
-        # The ids themselves: a plan that is the same whatever they are (planned once when
-        # prepared: archive.postgresql.prepared).
-        source, where = "archive_letter l", " WHERE l.id = ANY(%s::bigint[])"
-        order = "l.distribution_date DESC NULLS LAST, l.id DESC"
     else:
         source = "archive_letter l"
         where = f" WHERE l.id IN ({ids_sql})"

@@ -15,7 +15,6 @@ from django.http import QueryDict
 from archive.citations import digital_library_url, official_links, reference, un_citation
 from archive.labels import paragraphs
 from archive.listing import (
-    IDS_GIVEN,
     LetterRow,
     letter_rows,
     newest_under_items_sql,
@@ -329,8 +328,7 @@ def related_and_citing_letters(
     wanted = [*alike, *citing_ids]
     rows = {}
     if wanted:
-        with prepared_statements(reading_connection()):  # by ids: planned once
-            rows = {row.pk: row for row in letter_rows(IDS_GIVEN, [wanted])}
+        rows = {row.pk: row for row in letter_rows("SELECT unnest(%s::bigint[])", [wanted])}
     related = [rows[pk] for pk in alike if pk in rows]
     if agenda_item_ids and not alike:
         ids_sql, params = newest_under_items_sql(

@@ -279,10 +279,7 @@ def letters_sent_counts():
 def topic_letter_counts():
     """Letters filed under each topic's agenda items (a letter under two of them once), from
     the links' index alone, less the hidden letters."""
-    links = LetterAgendaItem.objects.filter(agenda_item__topic=OuterRef("pk"))
-    hidden = _hidden_letters()
-    if hidden is not None:
-        links = links.exclude(Exists(hidden.filter(pk=OuterRef("letter_id"))))
+    links = _only_visible(LetterAgendaItem.objects.filter(agenda_item__topic=OuterRef("pk")))
     return _count(links, "letter_id", distinct=True)
 
 

@@ -55,3 +55,8 @@ def reflow(text: str) -> str:
 @register.filter
 def claim_rows(claims, claims_by_state):
     return state_claims.claim_rows(claims, claims_by_state)
+
+
+@register.filter
+def claim_columns(claims_by_state):
+    return state_claims.claim_columns(claims_by_state)
