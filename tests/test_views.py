@@ -73,6 +73,21 @@ def test_french_letter_claims_are_attributed_and_linked_to_their_sentence(client
         assert f'id="{anchor}"' in html  # every quote link lands on the quoted sentence
 
 
+def test_letter_claims_cells_are_labelled_with_their_columns(client, french_letter):
+    """On a phone each claim is a card whose cells are read out by their `data-label`: every
+    cell's label is its column's heading, in order, in English and in French."""
+    for language, place in [("en", "Where"), ("fr", "Où")]:
+        response = client.get(french_letter.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language)
+        html = response.content.decode()
+        table = html[html.index('class="claims-table"') : html.index("</table>")]
+        headings = re.findall(r'<th scope="col">([^<]*)</th>', table)
+        assert place in headings
+        rows = re.findall(r"<tr id=.*?</tr>", table, re.S)
+        assert rows
+        for row in rows:
+            assert re.findall(r'<td data-label="([^"]*)"', row) == headings
+
+
 def test_symbol_permalinks_and_redirects(client, db):
     assert client.get("/A/80/434/").status_code == 200
     other = client.get("/S/2025/632/")
