@@ -212,6 +212,7 @@ class LetterFilter(django_filters.FilterSet):
     body = django_filters.ChoiceFilter(
         method="filter_body",
         label=_("Body"),
+        empty_label=_("Either body"),
         choices=[
             ("GA", _("General Assembly")),
             ("SC", _("Security Council")),

@@ -179,6 +179,18 @@ def test_list_page_filters(client, db, french_letter):
     assert french_letter.get_absolute_url() in html and "A/80/434" not in html
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_select_names_its_empty_choice(client, db, language):
+    """A select left at its first option filters nothing, and says so in words."""
+    for path in ["/", "/search/?q=mines"]:
+        html = client.get(path, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        for select in re.findall(r"<select.*?</select>", html, re.S):
+            first = re.search(r"<option[^>]*>([^<]*)</option>", select).group(1)
+            assert first.strip() and "--" not in first, select[:200]
+        body = re.search(r'<select name="body".*?</select>', html, re.S).group(0)
+        assert ("Either body" if language == "en" else "L’un ou l’autre organe") in body
+
+
 def test_page_size_is_a_choice_kept_by_the_page_links(client, db):
     searched = client.get("/search/", {"q": "palestinian", "per_page": "50"})
     assert searched.context["results"].per_page == 50
