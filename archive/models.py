@@ -228,6 +228,7 @@ class Letter(NamedBySymbols, models.Model):
         on_delete=models.PROTECT,
         related_name="letters_sent",
         verbose_name=_("sender state"),
+        db_index=False,  # letter_sender_newest and letter_state_newest lead with it
     )
     sender_state_printed = models.CharField(
         max_length=200, blank=True, verbose_name=_("sender state as printed")
@@ -315,7 +316,6 @@ class Letter(NamedBySymbols, models.Model):
             models.Index(
                 fields=["sender_state", "-distribution_date"], name="letter_sender_newest"
             ),
-            models.Index(fields=["ga_session"], name="letter_ga_session"),
             # Search sorted by date and the SC-year filter.
             models.Index(fields=["sc_year"], name="letter_sc_year"),
             # The lists (archive.listing) and search.py order newest first with undated letters
@@ -383,13 +383,18 @@ class LetterAgendaItem(models.Model):
     """A letter circulated under an agenda item, in the order the masthead lists them."""
 
     letter = models.ForeignKey(
-        Letter, on_delete=models.CASCADE, related_name="agenda_links", verbose_name=_("letter")
+        Letter,
+        on_delete=models.CASCADE,
+        related_name="agenda_links",
+        verbose_name=_("letter"),
+        db_index=False,  # letter_agenda_item_once leads with it
     )
     agenda_item = models.ForeignKey(
         AgendaItem,
         on_delete=models.PROTECT,
         related_name="letter_links",
         verbose_name=_("agenda item"),
+        db_index=False,  # agenda_item_letters and agenda_item_newest lead with it
     )
     position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
     # The letter's distribution date, copied here by database triggers (migration 0090) so an
@@ -430,7 +435,11 @@ class LetterText(models.Model):
     """One language version of a letter: its text verbatim, and the parts the parser found."""
 
     letter = models.ForeignKey(
-        Letter, on_delete=models.CASCADE, related_name="texts", verbose_name=_("letter")
+        Letter,
+        on_delete=models.CASCADE,
+        related_name="texts",
+        verbose_name=_("letter"),
+        db_index=False,  # one_text_per_language leads with it
     )
     language = models.CharField(max_length=2, choices=LANGUAGES, verbose_name=_("language"))
     title = models.TextField(blank=True, verbose_name=_("title"))
@@ -445,9 +454,7 @@ class LetterText(models.Model):
     )
     annexes_text = models.TextField(blank=True, editable=False, verbose_name=_("annexes' text"))
     source_name = models.CharField(max_length=255, blank=True, verbose_name=_("source file name"))
-    source_sha256 = models.CharField(
-        max_length=64, db_index=True, verbose_name=_("source file SHA-256")
-    )
+    source_sha256 = models.CharField(max_length=64, verbose_name=_("source file SHA-256"))
     # How good the text's source is (archive.ingest.SOURCE_QUALITY): an import never replaces
     # the text of a better source (an official PDF's text layer) with a worse one (a plain
     # .txt, or OCR), unless an editor asks.
@@ -464,6 +471,9 @@ class LetterText(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["letter", "language"], name="one_text_per_language"),
         ]
+        # A Meta index rather than db_index: the field's index would come with a second one
+        # for LIKE patterns (varchar_pattern_ops) that no query uses.
+        indexes = [models.Index(fields=["source_sha256"], name="text_source_sha256")]
 
     def __str__(self):
         return f"{self.letter} ({self.language})"
@@ -475,6 +485,7 @@ class Annex(models.Model):
         on_delete=models.CASCADE,
         related_name="annexes",
         verbose_name=_("language version"),
+        db_index=False,  # annex_order_unique leads with it
     )
     order = models.PositiveSmallIntegerField(verbose_name=_("order"))
     heading = models.TextField(blank=True, verbose_name=_("heading"))
@@ -528,7 +539,11 @@ class LetterCitation(models.Model):
     """A document symbol cited in a letter's text; resolved to a letter at read time."""
 
     letter = models.ForeignKey(
-        Letter, on_delete=models.CASCADE, related_name="citations", verbose_name=_("letter")
+        Letter,
+        on_delete=models.CASCADE,
+        related_name="citations",
+        verbose_name=_("letter"),
+        db_index=False,  # citation_once leads with it
     )
     cited_lookup = models.CharField(max_length=60, verbose_name=_("cited symbol for lookups"))
     cited_symbol = models.CharField(max_length=60, verbose_name=_("cited symbol"))
@@ -563,8 +578,13 @@ class IncidentClaim(models.Model):
         MONTH = "month", _("month")
         YEAR = "year", _("year")
 
+    # Indexed by Meta.indexes (claim_letter), not a second time by the foreign key.
     letter = models.ForeignKey(
-        Letter, on_delete=models.CASCADE, related_name="claims", verbose_name=_("letter")
+        Letter,
+        on_delete=models.CASCADE,
+        related_name="claims",
+        verbose_name=_("letter"),
+        db_index=False,
     )
     letter_text = models.ForeignKey(
         LetterText,
@@ -597,6 +617,7 @@ class IncidentClaim(models.Model):
         on_delete=models.PROTECT,
         related_name="claims_against",
         verbose_name=_("attributed to"),
+        db_index=False,  # indexed by Meta.indexes (claim_accused_state)
     )
     date = models.DateField(null=True, blank=True, verbose_name=_("date"))
     period_start = models.DateField(null=True, blank=True, verbose_name=_("period start"))
