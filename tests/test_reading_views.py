@@ -78,6 +78,38 @@ def test_claims_timeline_on_state_and_agenda_item_pages(client, french_letter):
         assert total == sum(row.claims for row in timeline.rows)
 
 
+def _timeline_total(client, url):
+    html = client.get(url).content.decode()
+    section = html[html.index('class="claims-timeline"') :]
+    return sum(int(n) for n in re.findall(r"<td>Azerbaijan</td><td>(\d+)</td>", section))
+
+
+def test_agenda_item_timeline_counts_the_claims_of_its_visible_letters(client, french_letter):
+    """The item's claims are looked up by its letters' ids: a hidden (synthetic) letter's
+    claim under the item stays out, and counts when the benchmark shows such letters."""
+    from django.test import override_settings
+
+    from archive.models import AgendaItem, IncidentClaim, LetterAgendaItem, LetterText
+
+    shown = _timeline_total(client, "/agenda/75/40/")
+    assert shown == french_letter.claims.exclude(review_status="rejected").count()
+    hidden = Letter.objects.create(
+        bodies="GA", is_synthetic=True, distribution_date=french_letter.distribution_date
+    )
+    text = LetterText.objects.create(
+        letter=hidden, language="fr", body="x" * 2000, source_sha256="0" * 64, parser_version="t"
+    )
+    item = AgendaItem.objects.get(ga_session=75, number=40)
+    LetterAgendaItem.objects.create(letter=hidden, agenda_item=item, position=0)
+    claim = french_letter.claims.exclude(review_status="rejected").first()
+    claim.pk, claim.letter, claim.letter_text, claim.annex = None, hidden, text, None
+    claim.save()
+    assert IncidentClaim.objects.filter(letter=hidden).count() == 1
+    assert _timeline_total(client, "/agenda/75/40/") == shown
+    with override_settings(ARCHIVE_SHOW_SYNTHETIC=True):
+        assert _timeline_total(client, "/agenda/75/40/") == shown + 1
+
+
 def test_search_page_shows_a_histogram_of_all_its_results(client, db):
     html = client.get("/search/", {"q": "palestinian"}).content.decode()
     assert 'class="histogram-chart"' in html
