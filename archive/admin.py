@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import BigIntegerField, Count, F, Prefetch, Q, Value
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils.translation import ngettext
 from archive import upload
 from archive.labels import incident_kind
 from archive.models import (
+    PERMALINK_SYMBOL,
     AgendaItem,
     Annex,
     IncidentClaim,
@@ -23,6 +25,8 @@ from archive.models import (
     SourceFile,
     Topic,
 )
+from archive.postgresql.expressions import EqualsAny
+from archive.search import InvalidSearch, SearchUnavailable, matching_letter_ids
 
 
 @admin.register(MemberState)
@@ -161,8 +165,37 @@ def _field_names(names: list[str]) -> str:
     return ", ".join(shown) or "—"
 
 
+class SymbolSearch:
+    """An editor's search that starts like a document symbol (A/75/780, s/2025/6) finds the
+    letters whose symbols begin with it through the symbols' index (their look-up form is
+    upper case); other words search the fields as Django does (a scan: at 100 000 letters a
+    symbol searched so took ~1.8 s). The changelists count their rows once, not also the
+    whole table (show_full_result_count)."""
+
+    symbol_lookup = "symbols__lookup"
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if PERMALINK_SYMBOL.fullmatch(term):
+            symbols = queryset.filter(**{f"{self.symbol_lookup}__startswith": term.upper()})
+            # A letter has several symbols: two of them may begin alike.
+            return symbols, True
+        return super().get_search_results(request, queryset, search_term)
+
+
+def _letters_symbols(path: str) -> Prefetch:
+    """The symbols the rows' letters are named by (Letter.__str__), in one query."""
+    return Prefetch(f"{path}__symbols", LetterSymbol.objects.order_by("letter_id", "position"))
+
+
 @admin.register(Letter)
-class LetterAdmin(admin.ModelAdmin):
+class LetterAdmin(SymbolSearch, admin.ModelAdmin):
+    """Editors search letters as readers do: by symbol (SymbolSearch), else through the
+    search engine, every letter its query matches (text, title, names, in any language),
+    given to PostgreSQL as one array; Django's own field search (a scan of every letter
+    and version) only when the engine cannot answer."""
+
     list_display = [
         "__str__",
         "doc_type",
@@ -206,6 +239,18 @@ class LetterAdmin(admin.ModelAdmin):
         return (
             super().get_queryset(request).select_related("sender_state").prefetch_related("symbols")
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term or PERMALINK_SYMBOL.fullmatch(term):
+            return super().get_search_results(request, queryset, search_term)
+        try:
+            # Synthetic letters too: the admin lists them (is_synthetic filter).
+            ids = matching_letter_ids(term, None, include_synthetic=True)
+        except (InvalidSearch, SearchUnavailable):
+            return super().get_search_results(request, queryset, search_term)
+        matched = Value(ids, output_field=ArrayField(BigIntegerField()))
+        return queryset.filter(EqualsAny(F("pk"), matched)), False
 
     def get_urls(self):
         # Before the default URLs: "<path:object_id>/" would swallow "upload/".
@@ -287,10 +332,20 @@ class AnnexInline(admin.StackedInline):
 
 
 @admin.register(LetterText)
-class LetterTextAdmin(admin.ModelAdmin):
+class LetterTextAdmin(SymbolSearch, admin.ModelAdmin):
     list_display = ["__str__", "language", "title", "source_name"]
     list_filter = ["language"]
     search_fields = ["letter__symbols__lookup", "title"]
+    symbol_lookup = "letter__symbols__lookup"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("letter")
+            .prefetch_related(_letters_symbols("letter"))
+        )
+
     readonly_fields = ["letter", "source_sha256", "parser_version", "full_text"]
     exclude = ["annexes_text", "symbols_text"]
     inlines = [AnnexInline]
@@ -311,7 +366,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(IncidentClaim)
-class IncidentClaimAdmin(admin.ModelAdmin):
+class IncidentClaimAdmin(SymbolSearch, admin.ModelAdmin):
     list_display = [
         "kind_shown",
         "claimant_name",
@@ -339,6 +394,10 @@ class IncidentClaimAdmin(admin.ModelAdmin):
     autocomplete_fields = ["claimant", "accused_state"]
     list_select_related = ["claimant", "letter"]
     actions = ["confirm", "reject"]
+    symbol_lookup = "letter__symbols__lookup"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(_letters_symbols("letter"))
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_shown(self, claim: IncidentClaim) -> str:

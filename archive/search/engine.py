@@ -407,16 +407,21 @@ def _ranked(
     return result.count, ordered
 
 
-def matching_letter_ids(query: str, filters: Mapping | LetterFilter | None) -> list[int]:
+def matching_letter_ids(
+    query: str, filters: Mapping | LetterFilter | None, *, include_synthetic: bool = False
+) -> list[int]:
     """Every letter the search matches, oldest first (the exports' order): the same matcher
-    as the page, so an export holds exactly the letters the page counts."""
+    as the page, so an export holds exactly the letters the page counts. The admin's search
+    asks for the synthetic letters too (`include_synthetic`), as its lists show them."""
     filterset = build_filterset(filters)
     query = (query or "").replace("\x00", "").strip()
     found, _, pair_words = _searcher()
     words = text_query(query, found, pair_words) if query else None
     if query and words is None:
         return []
-    matcher = combined(words, resolve_filters(filterset, found))
+    resolved = resolve_filters(filterset, found)
+    resolved.include_synthetic = resolved.include_synthetic or include_synthetic
+    matcher = combined(words, resolved)
     total = found.search(matcher, 1, count=True).count  # a limit of 0 panics
     if not total:
         return []

@@ -1,0 +1,72 @@
+"""The editors' lists in the admin: a symbol typed in the search box finds its letter (through
+the symbols' index, whatever the archive's size), and a page of claims or language versions
+reads its letters' symbols in one query, not one per row."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from archive.models import IncidentClaim, LetterText
+
+pytestmark = pytest.mark.django_db
+
+LISTS = ["letter", "lettertext", "incidentclaim"]
+
+
+@pytest.fixture
+def editor(client):
+    client.force_login(User.objects.create_superuser("chief-editor", password="x" * 20))
+    return client
+
+
+def _results(client, model: str, query: str) -> tuple[int, str]:
+    html = client.get(f"/admin/archive/{model}/", {"q": query}).content.decode()
+    found = re.search(r"(\d+) results?", html)
+    return (int(found[1]) if found else 0), html
+
+
+@pytest.mark.parametrize("model", LISTS)
+@pytest.mark.parametrize("query", ["A/80/434", "a/80/434", "S/2025/632", "A/80/43", " A/80/434 "])
+def test_a_symbol_or_its_beginning_finds_the_letter(editor, model, query):
+    count, html = _results(editor, model, query)
+    if model == "incidentclaim":
+        assert count == 0  # this letter has no claims
+        return
+    assert count == 1 and "A/80/434" in html
+
+
+@pytest.mark.parametrize("model", LISTS)
+def test_a_symbol_no_letter_has_finds_nothing(editor, model):
+    assert _results(editor, model, "A/99/999")[0] == 0
+
+
+def test_claims_are_found_by_their_letters_symbol_and_by_their_words(editor, french_letter):
+    """The French letter's symbols are unknown: its claims are found by their words."""
+    count, _ = _results(editor, "incidentclaim", "mines")
+    assert count == IncidentClaim.objects.filter(quote__icontains="mines").count() > 0
+
+
+@pytest.mark.parametrize("model", ["lettertext", "incidentclaim"])
+def test_a_list_page_reads_the_symbols_once(editor, french_letter, model):
+    with CaptureQueriesContext(connection) as queries:
+        assert editor.get(f"/admin/archive/{model}/").status_code == 200
+    symbol_reads = [q for q in queries.captured_queries if "archive_lettersymbol" in q["sql"]]
+    assert len(symbol_reads) == 1
+    rows = LetterText.objects.count() if model == "lettertext" else IncidentClaim.objects.count()
+    assert rows > 1
+
+
+def test_words_find_the_letters_the_site_search_finds(editor, french_letter):
+    """Words are searched as readers search them: in the text of every version, names
+    despite their spelling, and the count is the site's."""
+    from archive.search import search_letters
+
+    for words in ["mines", "Bairamov", "Greentree"]:
+        count, html = _results(editor, "letter", words)
+        assert count == search_letters(words, {}).total > 0, words
+    count, html = _results(editor, "letter", "mines")
+    assert f"/admin/archive/letter/{french_letter.pk}/change/" in html
+    assert _results(editor, "letter", "zzzqqqxxx")[0] == 0
