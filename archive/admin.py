@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import BigIntegerField, Count, F, Prefetch, Q, Value
@@ -196,6 +197,10 @@ class LetterAdmin(SymbolSearch, admin.ModelAdmin):
     given to PostgreSQL as one array; Django's own field search (a scan of every letter
     and version) only when the engine cannot answer."""
 
+    # Newest first, undated last: the order of the index letter_newest, so a page of the list
+    # is read from it (the model's order puts undated letters first: every letter was sorted,
+    # 80 ms at 100 000).
+    ordering = [F("distribution_date").desc(nulls_last=True), F("id").desc()]
     list_display = [
         "__str__",
         "doc_type",
@@ -331,12 +336,29 @@ class AnnexInline(admin.StackedInline):
     extra = 0
 
 
+class TextChangeList(ChangeList):
+    """The list of versions reads none of their texts (tens of kilobytes each)."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return (
+            super()
+            .get_queryset(request, exclude_parameters)
+            .defer("masthead", "body", "full_text", "annexes_text")
+        )
+
+
 @admin.register(LetterText)
 class LetterTextAdmin(SymbolSearch, admin.ModelAdmin):
     list_display = ["__str__", "language", "title", "source_name"]
     list_filter = ["language"]
     search_fields = ["letter__symbols__lookup", "title"]
     symbol_lookup = "letter__symbols__lookup"
+    # The newest letters' versions first, from the index one_text_per_language (the model's
+    # order, by letter, sorted every version by its letter's date: 117 ms at 100 000).
+    ordering = ["-letter_id", "language"]
+
+    def get_changelist(self, request, **kwargs):
+        return TextChangeList
 
     def get_queryset(self, request):
         return (
@@ -395,6 +417,9 @@ class IncidentClaimAdmin(SymbolSearch, admin.ModelAdmin):
     list_select_related = ["claimant", "letter"]
     actions = ["confirm", "reject"]
     symbol_lookup = "letter__symbols__lookup"
+    # The newest letters' claims first, each letter's in the order of its text, from the
+    # index claim_letter (the model's order, by letter then annex, sorted every claim).
+    ordering = ["-letter_id", "quote_start"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(_letters_symbols("letter"))

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from archive.models import IncidentClaim, LetterText
+from archive.models import IncidentClaim, Letter, LetterText
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,24 @@ def test_words_find_the_letters_the_site_search_finds(editor, french_letter):
     count, html = _results(editor, "letter", "mines")
     assert f"/admin/archive/letter/{french_letter.pk}/change/" in html
     assert _results(editor, "letter", "zzzqqqxxx")[0] == 0
+
+
+def test_letters_are_listed_newest_first_and_undated_last(editor):
+    undated = Letter.objects.create(bodies="SC")
+    html = editor.get("/admin/archive/letter/").content.decode()
+    rows = re.findall(r'href="/admin/archive/letter/(\d+)/change/', html)
+    dated = list(
+        Letter.objects.exclude(distribution_date=None)
+        .order_by("-distribution_date", "-id")
+        .values_list("pk", flat=True)
+    )
+    assert [int(pk) for pk in dict.fromkeys(rows)] == [*dated, undated.pk]
+
+
+def test_the_list_of_versions_names_each_and_reads_no_text(editor):
+    with CaptureQueriesContext(connection) as queries:
+        html = editor.get("/admin/archive/lettertext/").content.decode()
+    for text in LetterText.objects.select_related("letter"):
+        assert f"/admin/archive/lettertext/{text.pk}/change/" in html
+    listed = [q["sql"] for q in queries.captured_queries if 'FROM "archive_lettertext"' in q["sql"]]
+    assert listed and not any('"archive_lettertext"."body"' in sql for sql in listed)
