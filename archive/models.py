@@ -454,6 +454,8 @@ class LetterText(models.Model):
     )
     annexes_text = models.TextField(blank=True, editable=False, verbose_name=_("annexes' text"))
     source_name = models.CharField(max_length=255, blank=True, verbose_name=_("source file name"))
+    # Shown to editors, never looked up (an import finds a letter by its identity keys, the
+    # original by SourceFile.sha256): no index to write on every import.
     source_sha256 = models.CharField(max_length=64, verbose_name=_("source file SHA-256"))
     # How good the text's source is (archive.ingest.SOURCE_QUALITY): an import never replaces
     # the text of a better source (an official PDF's text layer) with a worse one (a plain
@@ -471,9 +473,6 @@ class LetterText(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["letter", "language"], name="one_text_per_language"),
         ]
-        # A Meta index rather than db_index: the field's index would come with a second one
-        # for LIKE patterns (varchar_pattern_ops) that no query uses.
-        indexes = [models.Index(fields=["source_sha256"], name="text_source_sha256")]
 
     def __str__(self):
         return f"{self.letter} ({self.language})"
