@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db import connection
 from django.db.models import BigIntegerField, Count, F, Prefetch, Q, Value
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -134,6 +135,38 @@ class ReviewQueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SessionFilter(admin.SimpleListFilter):
+    """The General Assembly sessions letters belong to, found by ~80 look-ups in the index
+    letter_session_newest (each the next session after the last) rather than Django's
+    DISTINCT over every letter (15 ms at 100 000 letters, growing with the archive)."""
+
+    title = _("GA session")
+    parameter_name = "ga_session"
+
+    SESSIONS_SQL = """
+        WITH RECURSIVE session(number) AS (
+            SELECT min(ga_session) FROM archive_letter
+            UNION ALL
+            SELECT (SELECT min(ga_session) FROM archive_letter WHERE ga_session > number)
+            FROM session WHERE number IS NOT NULL
+        )
+        SELECT number FROM session WHERE number IS NOT NULL
+    """
+
+    def lookups(self, request, model_admin):
+        with connection.cursor() as cursor:
+            cursor.execute(self.SESSIONS_SQL)
+            return [(str(number), str(number)) for (number,) in cursor.fetchall()]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            return queryset.filter(ga_session=int(self.value()))
+        except ValueError:
+            return queryset.none()
+
+
 # The parser's names of the fields it could not read (archive.parsing.readings), as the
 # queue names them to an editor in the interface language.
 PARSED_FIELDS = {
@@ -213,7 +246,7 @@ class LetterAdmin(SymbolSearch, admin.ModelAdmin):
         ReviewQueueFilter,
         "doc_type",
         "bodies",
-        "ga_session",
+        SessionFilter,
         "original_language",
         "is_synthetic",
     ]

@@ -92,3 +92,20 @@ def test_the_list_of_versions_names_each_and_reads_no_text(editor):
         assert f"/admin/archive/lettertext/{text.pk}/change/" in html
     listed = [q["sql"] for q in queries.captured_queries if 'FROM "archive_lettertext"' in q["sql"]]
     assert listed and not any('"archive_lettertext"."body"' in sql for sql in listed)
+
+
+def test_the_session_filter_offers_the_sessions_letters_belong_to(editor):
+    html = editor.get("/admin/archive/letter/").content.decode()
+    offered = re.findall(r'href="\?ga_session=(\d+)"', html)
+    sessions = (
+        Letter.objects.exclude(ga_session=None)
+        .order_by("ga_session")
+        .values_list("ga_session", flat=True)
+        .distinct()
+    )
+    assert [int(n) for n in offered] == list(sessions) and len(offered) > 1
+    one = editor.get("/admin/archive/letter/", {"ga_session": offered[0]}).content.decode()
+    listed = set(re.findall(r'href="/admin/archive/letter/(\d+)/change/', one))
+    expected = Letter.objects.filter(ga_session=int(offered[0])).values_list("pk", flat=True)
+    assert listed == {str(pk) for pk in expected}
+    assert editor.get("/admin/archive/letter/", {"ga_session": "x"}).status_code == 200
