@@ -313,6 +313,10 @@ class Letter(NamedBySymbols, models.Model):
                 condition=Q(needs_review=True),
                 name="letter_needs_review",
             ),
+            # The letters an editor has reviewed, counted by the admin's review filter.
+            models.Index(
+                fields=["id"], condition=Q(reviewed_at__isnull=False), name="letter_reviewed"
+            ),
             models.Index(
                 fields=["sender_state", "-distribution_date"], name="letter_sender_newest"
             ),
