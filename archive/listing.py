@@ -158,10 +158,11 @@ def with_row_title(letters: QuerySet) -> QuerySet:
     )
 
 
-def symbols_in_order() -> Prefetch:
+def symbols_in_order(through: str = "") -> Prefetch:
     """Letters' symbols in their printed order, without the join to archive_letter that
-    LetterSymbol's default ordering (by letter, hence by the letter's date) would add."""
-    return Prefetch("symbols", LetterSymbol.objects.order_by("letter_id", "position"))
+    LetterSymbol's default ordering (by letter, hence by the letter's date) would add.
+    `through` reaches the letters from other rows ("letter__" for claims or versions)."""
+    return Prefetch(f"{through}symbols", LetterSymbol.objects.order_by("letter_id", "position"))
 
 
 def list_letters_under_items(
