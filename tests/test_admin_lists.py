@@ -109,3 +109,44 @@ def test_the_session_filter_offers_the_sessions_letters_belong_to(editor):
     expected = Letter.objects.filter(ga_session=int(offered[0])).values_list("pk", flat=True)
     assert listed == {str(pk) for pk in expected}
     assert editor.get("/admin/archive/letter/", {"ga_session": "x"}).status_code == 200
+
+
+def _offered_years(html: str) -> list[int]:
+    """The years the date hierarchy (nav.toplinks) links to."""
+    hierarchy = re.search(r'<nav class="toplinks">(.*?)</nav>', html, re.S)
+    links = re.findall(r'href="([^"]*)"', hierarchy[1]) if hierarchy else []
+    return [int(year) for link in links for year in re.findall(r"date__year=(\d+)", link)]
+
+
+def test_the_date_hierarchy_offers_the_letters_years_without_reading_every_letter(editor):
+    with CaptureQueriesContext(connection) as queries:
+        html = editor.get("/admin/archive/letter/").content.decode()
+    years = sorted(
+        {
+            d.year
+            for d in Letter.objects.exclude(distribution_date=None).values_list(
+                "distribution_date", flat=True
+            )
+        }
+    )
+    assert _offered_years(html) == years and len(years) > 1
+    assert not [q for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+    # A year offered lists its letters, and months to drill into (Django's own, bounded).
+    year = years[0]
+    one = editor.get("/admin/archive/letter/", {"distribution_date__year": year}).content.decode()
+    listed = set(re.findall(r'href="/admin/archive/letter/(\d+)/change/', one))
+    expected = Letter.objects.filter(distribution_date__year=year).values_list("pk", flat=True)
+    assert listed == {str(pk) for pk in expected} and listed
+    assert "distribution_date__month=" in one
+
+
+def test_a_filtered_list_offers_only_the_years_of_its_letters(editor):
+    language = (
+        Letter.objects.exclude(distribution_date=None)
+        .values_list("original_language", flat=True)
+        .first()
+    )
+    html = editor.get("/admin/archive/letter/", {"original_language": language}).content.decode()
+    kept = Letter.objects.filter(original_language=language).exclude(distribution_date=None)
+    years = sorted({d.year for d in kept.values_list("distribution_date", flat=True)})
+    assert _offered_years(html) == years and len(years) > 1

@@ -1,0 +1,54 @@
+"""The letters' admin list: its date hierarchy's years read from an index.
+
+Django's date_hierarchy lists the years of an unfiltered list with a DISTINCT over every
+letter's date (0.13 s at 100 000 letters, ~1 s at a million, on every visit of the list).
+Here those years are found by one look-up each in the index letter_newest (the first date
+of each year after the last), ~80 look-ups in all; a filtered or drilled-down list keeps
+Django's own, which reads only the letters it shows."""
+
+from django import template
+from django.contrib.admin.templatetags.admin_list import date_hierarchy
+from django.db import connection
+
+register = template.Library()
+
+YEARS_SQL = """
+    WITH RECURSIVE year(first_day) AS (
+        SELECT min(distribution_date) FROM archive_letter
+        UNION ALL
+        SELECT (
+            SELECT min(distribution_date) FROM archive_letter
+            WHERE distribution_date >= make_date(extract(year FROM first_day)::int + 1, 1, 1)
+        )
+        FROM year WHERE first_day IS NOT NULL
+    )
+    SELECT extract(year FROM first_day)::int FROM year WHERE first_day IS NOT NULL
+"""
+
+
+def distribution_years() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(YEARS_SQL)
+        return [year for (year,) in cursor.fetchall()]
+
+
+@register.inclusion_tag("admin/date_hierarchy.html")
+def letter_date_hierarchy(cl):
+    if cl.date_hierarchy != "distribution_date" or cl.queryset.query.where:
+        return date_hierarchy(cl)
+    years = distribution_years()
+    if len(years) < 2:
+        return date_hierarchy(cl)  # Django drills into the only year, or shows nothing
+    return {
+        "show": True,
+        "back": None,
+        "choices": [
+            {
+                "link": cl.get_query_string(
+                    {"distribution_date__year": str(year)}, ["distribution_date__"]
+                ),
+                "title": str(year),
+            }
+            for year in years
+        ],
+    }
