@@ -1,9 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import connection
-from django.db.models import BigIntegerField, F, Value
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -28,7 +27,7 @@ from archive.models import (
     SourceFile,
     Topic,
 )
-from archive.postgresql.expressions import EqualsAny
+from archive.postgresql.expressions import BigIntArray, EqualsAny
 from archive.search import InvalidSearch, SearchUnavailable, matching_letter_ids
 
 
@@ -294,8 +293,7 @@ class LetterAdmin(SymbolSearch, admin.ModelAdmin):
             ids = matching_letter_ids(term, None, include_synthetic=True)
         except (InvalidSearch, SearchUnavailable):
             return super().search_words(request, queryset, search_term)
-        matched = Value(ids, output_field=ArrayField(BigIntegerField()))
-        return queryset.filter(EqualsAny(F("pk"), matched)), False
+        return queryset.filter(EqualsAny(F("pk"), BigIntArray(ids))), False
 
     def get_urls(self):
         # Before the default URLs: "<path:object_id>/" would swallow "upload/".

@@ -1,6 +1,7 @@
 """Expressions PostgreSQL answers better than their ORM spelling."""
 
-from django.db.models import BooleanField, Func
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BigIntegerField, BooleanField, Expression, Func
 
 
 class EqualsAny(Func):
@@ -18,3 +19,19 @@ class EqualsAny(Func):
         value_sql, value_params = compiler.compile(value)
         array_sql, array_params = compiler.compile(array)
         return f"{value_sql} = ANY({array_sql})", (*value_params, *array_params)
+
+
+class BigIntArray(Expression):
+    """Integers as one `bigint[]` parameter, written as PostgreSQL's array literal in one
+    string: a Value with an ArrayField output prepares each element in Python every time
+    its statement is compiled, and the driver then checks each again (an admin search
+    matching 69 000 letters: 1.7 M calls, ~2.5 s of its page; the literal takes ~10 ms)."""
+
+    output_field = ArrayField(BigIntegerField())
+
+    def __init__(self, values):
+        super().__init__()
+        self.literal = "{" + ",".join(str(int(value)) for value in values) + "}"
+
+    def as_sql(self, compiler, connection):
+        return "%s::bigint[]", [self.literal]

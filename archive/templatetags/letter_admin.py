@@ -3,8 +3,9 @@
 Django's date_hierarchy lists the years of an unfiltered list with a DISTINCT over every
 letter's date (0.13 s at 100 000 letters, ~1 s at a million, on every visit of the list).
 Here those years are found by one look-up each in the index letter_newest (the first date
-of each year after the last), ~80 look-ups in all; a filtered or drilled-down list keeps
-Django's own, which reads only the letters it shows."""
+of each year after the last), ~80 look-ups in all. A filtered list reads its own letters'
+years without Django's first step, the earliest and latest dates, whose planning alone
+took 0.2 s for a word matching 69 000 letters; a drilled-down list keeps Django's own."""
 
 from django import template
 from django.contrib.admin.templatetags.admin_list import date_hierarchy
@@ -34,9 +35,13 @@ def distribution_years() -> list[int]:
 
 @register.inclusion_tag("admin/date_hierarchy.html")
 def letter_date_hierarchy(cl):
-    if cl.date_hierarchy != "distribution_date" or cl.queryset.query.where:
+    drilled = any(name.startswith("distribution_date__") for name in cl.params)
+    if cl.date_hierarchy != "distribution_date" or drilled:
         return date_hierarchy(cl)
-    years = distribution_years()
+    if cl.queryset.query.where:
+        years = [day.year for day in cl.queryset.dates("distribution_date", "year")]
+    else:
+        years = distribution_years()
     if len(years) < 2:
         return date_hierarchy(cl)  # Django drills into the only year, or shows nothing
     return {
