@@ -191,6 +191,11 @@ SEARCH_BUILD_ON_REQUEST_UP_TO = int(os.environ.get("SEARCH_BUILD_ON_REQUEST_UP_T
 # at each rebuild (they would fit it only).
 SEARCH_PAIR_WORDS_MIN_LETTERS = int(os.environ.get("SEARCH_PAIR_WORDS_MIN_LETTERS", "1000"))
 SEARCH_PAIR_WORDS_REGROWTH = float(os.environ.get("SEARCH_PAIR_WORDS_REGROWTH", "10"))
+# The rebuild's memory budget (one writer thread; Tantivy takes memory as it needs it, up to
+# this, and allows less than 4 GB a thread): the index is written in as few segments as it
+# fits, and each search pays a fixed cost per segment (1 instead of 4 segments at 100 000
+# letters: facets of a common word ~25 % faster).
+SEARCH_REBUILD_MEMORY_MB = int(os.environ.get("SEARCH_REBUILD_MEMORY_MB", "3000"))
 # /healthz answers 503 when this machine's index is further behind the change log than this
 # (archive/health.py): its searches would miss what editors saved.
 SEARCH_INDEX_MAX_LAG_SECONDS = float(os.environ.get("SEARCH_INDEX_MAX_LAG_SECONDS", "60"))

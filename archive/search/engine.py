@@ -352,7 +352,15 @@ def search_letters(
         if not value_counts and expand_facet != "agenda" and engine_filters.agenda_ids is None:
             agenda_values = facet_values
         counting = _counting_threads.submit(
-            _counts, found, generation, matcher, query, words, engine_filters, agenda_values
+            _counts,
+            found,
+            generation,
+            matcher,
+            query,
+            words,
+            engine_filters,
+            agenda_values,
+            pair_words,
         )
     count = counting is None
     if sort == "relevance":
@@ -925,11 +933,12 @@ def _counts(
     words,
     filters: Filters,
     agenda_values: int = FACET_BUCKETS,
+    pair_words: PairWords | None = None,
 ) -> dict:
     """_count_facets over the matches, directly or through their complement (whole)."""
     if words is None or filters != Filters(include_synthetic=filters.include_synthetic):
         return _count_facets(found, matcher, agenda_values)
-    share = estimated_share(query, found)
+    share = estimated_share(query, found, pair_words)
     spared = found.num_docs * (2 * share - 1)
     if share < COMPLEMENT_SHARE or spared < COMPLEMENT_MIN_SPARED:
         return _count_facets(found, matcher, agenda_values)

@@ -58,7 +58,6 @@ logger = logging.getLogger("archive.search")
 
 STATE_FILE = "state.json"
 UPDATE_HEAP_BYTES = 64_000_000
-REBUILD_HEAP_BYTES = 400_000_000
 FETCH_BATCH = 1000
 # Letters written by the transaction of this process's connection that were applied before
 # it ended (the tests write and search in one transaction, then roll it back): applied again
@@ -203,7 +202,10 @@ def _rebuild_locked(
     pair_words = chosen_pair_words(choose_again=choose_pair_words)
     index = tantivy.Index(schema(), path=str(directory), reuse=False)
     register_analyzers(index)
-    writer = index.writer(heap_size=REBUILD_HEAP_BYTES, num_threads=2)
+    # One writer thread with a large budget: few segments (settings.SEARCH_REBUILD_MEMORY_MB),
+    # and no slower than two, as making the documents here is what takes the time.
+    budget = min(settings.SEARCH_REBUILD_MEMORY_MB, 4000) * 1_000_000
+    writer = index.writer(heap_size=budget, num_threads=1)
     letters = 0
     with _snapshot_transaction() as cursor:
         identity = database_identity(cursor)
