@@ -14,7 +14,7 @@ from datetime import date
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils.formats import date_format
+from django.utils.dates import MONTHS
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -111,6 +111,13 @@ class Timeline:
         return table_rows((r.label, r.claimant, r.claims, r.killed, r.injured) for r in self.rows)
 
 
+def month_label(month: date) -> str:
+    """The month as date_format(month, "F Y") writes it (its name in the active language, the
+    year in four digits), without the format machinery: ~0.1 ms a call, and a state's
+    timeline has hundreds of months (at a million letters, 40 % of its page)."""
+    return f"{MONTHS[month.month]} {month.year:04d}"
+
+
 def claims_timeline(claims: QuerySet) -> Timeline | None:
     """`claims`: a queryset of IncidentClaim (e.g. those of one agenda item's letters)."""
     grouped = (
@@ -125,7 +132,7 @@ def claims_timeline(claims: QuerySet) -> Timeline | None:
     rows = [
         TimelineRow(
             month=row["month"].date() if hasattr(row["month"], "date") else row["month"],
-            label=date_format(row["month"], "F Y"),
+            label=month_label(row["month"]),
             claimant=(french and row["claimant__name_fr"])
             or row["claimant__short_en"]
             or row["claimant_name"]
@@ -177,7 +184,7 @@ def claims_timeline(claims: QuerySet) -> Timeline | None:
                 y=round(height - 20 - bar_height, 2),
                 width=round(max(slot * 0.8, 1), 2),
                 height=bar_height,
-                title=f"{date_format(month, 'F Y')}: {casualties}",
+                title=f"{month_label(month)}: {casualties}",
             )
         )
     return Timeline(

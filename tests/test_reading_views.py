@@ -1,6 +1,7 @@
 """Reading aids (issue 9): two language versions side by side, the claims timeline of agenda
 items and states, the histogram of a search's results."""
 
+import datetime
 import re
 
 import pytest
@@ -129,3 +130,20 @@ def test_charts_on_french_pages_keep_numbers_svg_can_read(client, french_letter)
         for chart in charts:
             numbers = re.findall(r'\b(?:x|y|cx|cy|r|width|height|x1|x2|y1|y2)="([^"]*)"', chart)
             assert numbers and all(re.fullmatch(r"-?\d+(\.\d+)?%?", n) for n in numbers), url
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es", "ru", "ar", "zh-hans"])
+def test_the_timeline_names_its_months_in_the_readers_language(language):
+    """The timeline writes its months itself (timeline.month_label, for speed): as Django's
+    date_format would, in every interface language."""
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from archive.timeline import month_label
+
+    with translation.override(language):
+        for month in range(1, 13):
+            day = datetime.date(1999, month, 1)
+            assert month_label(day) == date_format(day, "F Y")
+    with translation.override("fr"):
+        assert month_label(datetime.date(2021, 2, 1)) == "février 2021"
