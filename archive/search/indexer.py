@@ -304,10 +304,16 @@ def _apply_pending(directory: Path, state: IndexState) -> UpdateResult:
     global _own_txid, _own_applied_up_to
     with _snapshot_transaction() as cursor:
         snapshot, own = _snapshot(cursor)
+        # This transaction's own changes (the tests' read-your-writes mode) come by the second
+        # condition only, those not applied yet: a snapshot taken in it ends at its own id
+        # when no later transaction has ended (its xmax is the latest ended + 1), so they
+        # count as not visible in it, and the first condition took them all again at every
+        # update (~9 s each for 4 000 letters when nothing else ran on the server).
         cursor.execute(
             "SELECT c.id, c.letter_id, c.txid FROM archive_searchchange c"
             " WHERE (c.txid >= pg_snapshot_xmin(%(previous)s::pg_snapshot)::text::bigint"
-            "  AND NOT pg_visible_in_snapshot(c.txid::text::xid8, %(previous)s::pg_snapshot))"
+            "  AND NOT pg_visible_in_snapshot(c.txid::text::xid8, %(previous)s::pg_snapshot)"
+            "  AND c.txid <> %(own)s)"
             " OR (c.txid = %(own)s AND c.id > %(own_after)s) ORDER BY c.id",
             {
                 "previous": state.snapshot,
