@@ -23,6 +23,17 @@ def editor(client):
     return client
 
 
+def _listed_letters(html: str) -> list[str]:
+    """The ids of the letters a list page links to, in its order."""
+    return re.findall(r'href="/admin/archive/letter/(\d+)/change/', html)
+
+
+def _years_of(letters) -> list[int]:
+    """The distinct years of the letters' distribution dates, in order."""
+    dated = letters.exclude(distribution_date=None)
+    return sorted({day.year for day in dated.values_list("distribution_date", flat=True)})
+
+
 def _results(client, model: str, query: str) -> tuple[int, str]:
     html = client.get(f"/admin/archive/{model}/", {"q": query}).content.decode()
     found = re.search(r"(\d+) results?", html)
@@ -76,7 +87,7 @@ def test_words_find_the_letters_the_site_search_finds(editor, french_letter):
 def test_letters_are_listed_newest_first_and_undated_last(editor):
     undated = Letter.objects.create(bodies="SC")
     html = editor.get("/admin/archive/letter/").content.decode()
-    rows = re.findall(r'href="/admin/archive/letter/(\d+)/change/', html)
+    rows = _listed_letters(html)
     dated = list(
         Letter.objects.exclude(distribution_date=None)
         .order_by("-distribution_date", "-id")
@@ -105,7 +116,7 @@ def test_the_session_filter_offers_the_sessions_letters_belong_to(editor):
     )
     assert [int(n) for n in offered] == list(sessions) and len(offered) > 1
     one = editor.get("/admin/archive/letter/", {"ga_session": offered[0]}).content.decode()
-    listed = set(re.findall(r'href="/admin/archive/letter/(\d+)/change/', one))
+    listed = set(_listed_letters(one))
     expected = Letter.objects.filter(ga_session=int(offered[0])).values_list("pk", flat=True)
     assert listed == {str(pk) for pk in expected}
     assert editor.get("/admin/archive/letter/", {"ga_session": "x"}).status_code == 200
@@ -121,20 +132,13 @@ def _offered_years(html: str) -> list[int]:
 def test_the_date_hierarchy_offers_the_letters_years_without_reading_every_letter(editor):
     with CaptureQueriesContext(connection) as queries:
         html = editor.get("/admin/archive/letter/").content.decode()
-    years = sorted(
-        {
-            d.year
-            for d in Letter.objects.exclude(distribution_date=None).values_list(
-                "distribution_date", flat=True
-            )
-        }
-    )
+    years = _years_of(Letter.objects.all())
     assert _offered_years(html) == years and len(years) > 1
     assert not [q for q in queries.captured_queries if "DISTINCT" in q["sql"]]
     # A year offered lists its letters, and months to drill into (Django's own, bounded).
     year = years[0]
     one = editor.get("/admin/archive/letter/", {"distribution_date__year": year}).content.decode()
-    listed = set(re.findall(r'href="/admin/archive/letter/(\d+)/change/', one))
+    listed = set(_listed_letters(one))
     expected = Letter.objects.filter(distribution_date__year=year).values_list("pk", flat=True)
     assert listed == {str(pk) for pk in expected} and listed
     assert "distribution_date__month=" in one
@@ -147,6 +151,5 @@ def test_a_filtered_list_offers_only_the_years_of_its_letters(editor):
         .first()
     )
     html = editor.get("/admin/archive/letter/", {"original_language": language}).content.decode()
-    kept = Letter.objects.filter(original_language=language).exclude(distribution_date=None)
-    years = sorted({d.year for d in kept.values_list("distribution_date", flat=True)})
+    years = _years_of(Letter.objects.filter(original_language=language))
     assert _offered_years(html) == years and len(years) > 1
