@@ -83,6 +83,26 @@ def test_topic_is_a_choice_and_an_unknown_topic_is_a_message(client, db):
     assert found.status_code == 200 and "No letter matches" not in found.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("url", "params", "status"),
+    [
+        ("/search/", {"q": "mines"}, 200),
+        ("/", {}, 200),
+        ("/search/", {"q": "mines", "topic": "palestine"}, 400),
+        ("/search/", {"q": "mines", "page": 50}, 404),
+    ],
+)
+def test_every_results_page_keeps_the_more_filters_fields_and_their_choices(
+    client, db, url, params, status
+):
+    """The search page makes these while the engine counts: each way out of it has them."""
+    response = client.get(url, params | {"language": "fr"})
+    assert response.status_code == status
+    html = response.content.decode()
+    assert '<option value="question-of-palestine">' in html
+    assert re.search(r'<input type="checkbox" name="language" value="fr"[^>]* checked>', html)
+
+
 def test_a_reversed_date_range_is_explained(client, db):
     response = client.get("/", {"date_after": "2021-12-31", "date_before": "2021-01-01"})
     assert response.status_code == 400

@@ -25,7 +25,7 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -303,6 +303,7 @@ def search_letters(
     facet_values: int = FACET_VALUES_SHOWN,
     expand_facet: str | None = None,
     value_counts: bool = True,
+    meanwhile: Callable[[list[Hit]], object] | None = None,
 ) -> SearchPage:
     """Search the archive: ranked hits with snippets, exact total and facet counts.
 
@@ -320,6 +321,9 @@ def search_letters(
               lets the agenda facet leave uncounted how many values it has beyond those
               read (Facet.distinct None): the counts read are as exact, and a page is spared
               thousands of values (~3 ms of a common word's page).
+    meanwhile: called with the page's hits while the total and facets are still being
+              counted (on another thread): the caller's work that needs no count is done
+              in that wait instead of after it.
 
     Raises InvalidSearch (with the form errors) when a filter value is invalid, and
     SearchUnavailable while the index is being built. Synthetic letters are left out unless
@@ -379,6 +383,8 @@ def search_letters(
     # Snippets highlight the words where they are in the text: a phrase by its positions.
     highlighted = text_query(query) if words is not None else None
     hits = _hydrate(found, highlighted, letter_ids, ranks, query)
+    if meanwhile is not None:
+        meanwhile(hits)
     counts = counting.result() if counting is not None else None
     total = int(counts["total"].get("value") or 0) if counts is not None else counted
     limits = dict.fromkeys(FACETS, facet_values)
