@@ -293,6 +293,10 @@ class LetterAdmin(SymbolSearch, admin.ModelAdmin):
             ids = matching_letter_ids(term, None, include_synthetic=True)
         except (InvalidSearch, SearchUnavailable):
             return super().search_words(request, queryset, search_term)
+        if not queryset.query.where:
+            # Nothing else narrows the list: its letters are the engine's, and so are their
+            # years (archive.templatetags.letter_admin).
+            request.letters_found_by_words = term
         return queryset.filter(EqualsAny(F("pk"), BigIntArray(ids))), False
 
     def get_urls(self):

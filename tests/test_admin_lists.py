@@ -153,3 +153,23 @@ def test_a_filtered_list_offers_only_the_years_of_its_letters(editor):
     html = editor.get("/admin/archive/letter/", {"original_language": language}).content.decode()
     years = _years_of(Letter.objects.filter(original_language=language))
     assert _offered_years(html) == years and len(years) > 1
+
+
+@pytest.mark.parametrize("other_filter", [{}, {"original_language": "en"}])
+def test_a_list_narrowed_by_words_offers_the_years_of_the_letters_it_lists(editor, other_filter):
+    """Words alone: the years come from the search engine, with no DISTINCT over the
+    letters; with another filter too, from PostgreSQL. Either way, the listed letters'."""
+    every_year = _years_of(Letter.objects.all())
+    narrowed = []
+    for words in ["mines", "Azerbaijan", "Armenia", "Security Council", "ceasefire"]:
+        with CaptureQueriesContext(connection) as queries:
+            html = editor.get("/admin/archive/letter/", {"q": words, **other_filter})
+        html = html.content.decode()
+        years = _years_of(Letter.objects.filter(pk__in=_listed_letters(html)))
+        if len(years) < 2:
+            continue  # Django's own hierarchy: the one year's months
+        assert _offered_years(html) == years, words
+        distinct = [q for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+        assert bool(distinct) == bool(other_filter), words
+        narrowed.append(years != every_year)
+    assert True in narrowed, "some words list the letters of some years only"

@@ -40,6 +40,7 @@ from archive.search.engine import (
     SearchUnavailable,
     build_filterset,
     matching_letter_ids,
+    matching_years,
     search_letters,
     visible_letters,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "SearchUnavailable",
     "build_filterset",
     "matching_letter_ids",
+    "matching_years",
     "search_letters",
     "visible_letters",
 ]

@@ -427,15 +427,10 @@ def matching_letter_ids(
     """Every letter the search matches, oldest first (the exports' order): the same matcher
     as the page, so an export holds exactly the letters the page counts. The admin's search
     asks for the synthetic letters too (`include_synthetic`), as its lists show them."""
-    filterset = build_filterset(filters)
-    query = (query or "").replace("\x00", "").strip()
-    found, _, pair_words = _searcher()
-    words = text_query(query, found, pair_words) if query else None
-    if query and words is None:
+    match = _matching(query, filters, include_synthetic)
+    if match is None:
         return []
-    resolved = resolve_filters(filterset, found)
-    resolved.include_synthetic = resolved.include_synthetic or include_synthetic
-    matcher = combined(words, resolved)
+    found, matcher = match
     total = found.search(matcher, 1, count=True).count  # a limit of 0 panics
     if not total:
         return []
@@ -443,6 +438,35 @@ def matching_letter_ids(
         matcher, total, count=False, order_by_field="oldest_key", order=tantivy.Order.Asc
     )
     return [int(v) for v in found.fast_field_values("letter_id", [a for _, a in result.hits])]
+
+
+def matching_years(query: str, *, include_synthetic: bool = False) -> list[int]:
+    """The years of the distribution dates of the letters matching_letter_ids(query) gives,
+    in order, from one aggregation (the admin's date hierarchy for a word search: PostgreSQL
+    took 0.6 s over the ids of a word in 688 000 of a million letters)."""
+    match = _matching(query, None, include_synthetic)
+    if match is None:
+        return []
+    found, matcher = match
+    terms = {"terms": {"field": "year", "size": FACET_BUCKETS, "segment_size": FACET_BUCKETS}}
+    counted = found.aggregate(matcher, {"year": terms})
+    return sorted(int(_key(bucket)) for bucket in _buckets(counted, "year"))
+
+
+def _matching(
+    query: str, filters: Mapping | LetterFilter | None, include_synthetic: bool
+) -> tuple[tantivy.Searcher, tantivy.Query] | None:
+    """The searcher and the matcher of matching_letter_ids and matching_years; None when the
+    query has nothing searchable (punctuation)."""
+    filterset = build_filterset(filters)
+    query = (query or "").replace("\x00", "").strip()
+    found, _, pair_words = _searcher()
+    words = text_query(query, found, pair_words) if query else None
+    if query and words is None:
+        return None
+    resolved = resolve_filters(filterset, found)
+    resolved.include_synthetic = resolved.include_synthetic or include_synthetic
+    return found, combined(words, resolved)
 
 
 def resolve_filters(filterset: LetterFilter, found: tantivy.Searcher | None = None) -> Filters:
