@@ -92,3 +92,36 @@ def test_an_agenda_items_histogram_counts_the_letters_shown(hidden_letter, show_
     histogram = html[html.index('class="histogram"') :]
     histogram = histogram[: histogram.index("</section>")]
     assert ("1950" in histogram) == show_synthetic
+
+
+@pytest.mark.parametrize("show_synthetic", [False, True])
+def test_a_sessions_page_counts_each_items_letters_shown_from_the_links_index(
+    hidden_letter, show_synthetic
+):
+    """Each agenda item's count on its session's page, from the links' index (a count of the
+    links whose letter is among the visible ones compared each link with every letter:
+    minutes for a session at a million letters)."""
+    import re
+
+    item = hidden_letter.agenda_links.get().agenda_item
+    with override_settings(ARCHIVE_SHOW_SYNTHETIC=show_synthetic):
+        with CaptureQueriesContext(connection) as queries:
+            html = Client().get(f"/agenda/{item.ga_session}/").content.decode()
+        visible = visible_letters()
+        expected = {
+            agenda_item.get_absolute_url(): agenda_item.n
+            for agenda_item in AgendaItem.objects.filter(ga_session=item.ga_session).annotate(
+                n=Count("letter_links", filter=Q(letter_links__letter__in=visible))
+            )
+        }
+    shown = {
+        url: int(count)
+        for url, count in re.findall(r'<td><a href="([^"]+)">.*?<td>(\d+)</td></tr>', html)
+    }
+    assert shown == expected
+    assert (
+        shown[item.get_absolute_url()]
+        == LetterAgendaItem.objects.filter(agenda_item=item, letter__is_synthetic=False).count()
+        + show_synthetic
+    )
+    assert not [q for q in queries.captured_queries if "GROUP BY" in q["sql"].upper()]
