@@ -31,7 +31,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -47,6 +46,7 @@ from archive.models import (
     LetterText,
     NamedBySymbols,
 )
+from archive.postgresql.expressions import BigIntArray, EqualsAny
 from archive.reading import choose_text, for_letter_page
 from archive.search import (
     InvalidSearch,
@@ -479,8 +479,10 @@ def _filtered_letters(request):
         # The search page's matcher, so the export holds exactly the letters it counts.
         try:
             ids = matching_letter_ids(query, filterset)
-            # One array parameter: an IN list is limited to 65 535 parameters.
-            letters = letters.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
+            # One array: an IN list is limited to 65 535 parameters, and `id IN (SELECT
+            # unnest(...))` is joined and sorted whole before the first row (4.6 s for a word
+            # in 688 000 letters); `id = ANY(array)` lets letter_newest be read in order.
+            letters = letters.filter(EqualsAny(F("pk"), BigIntArray(ids)))
         except SearchUnavailable:
             return _error(
                 {"q": [gettext("The search index is being built; try again in a minute.")]},

@@ -160,3 +160,11 @@ def test_an_export_reads_its_letters_as_it_sends_them(db, name):
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["open_cursors"] == [False] and seen["rest"] > 0, seen
+
+
+def test_an_export_of_a_search_lists_its_letters_oldest_first(client, db):
+    rows = read_csv(client.get("/export/letters.csv", {"q": "secretary"}))
+    letters = Letter.objects.in_bulk([int(row["id"]) for row in rows])
+    assert len(letters) > 2, "the word is in several letters"
+    keys = [(letters[int(row["id"])].distribution_date, int(row["id"])) for row in rows]
+    assert keys == sorted(keys) and None not in [day for day, _ in keys]
