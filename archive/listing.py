@@ -31,7 +31,14 @@ from django.utils.translation import get_language
 from archive.filters import LetterFilter, active_filters
 from archive.models import AgendaItem, LetterSymbol, LetterText, NamedBySymbols
 from archive.replicas import reading_connection
-from archive.search import PER_PAGE, Hit, SearchPage, build_filterset, visible_letters
+from archive.search import (
+    PER_PAGE,
+    Hit,
+    SearchPage,
+    build_filterset,
+    sorted_letter_ids,
+    visible_letters,
+)
 
 # Counting stops here (index entries read: about a millisecond); beyond, the total is estimated.
 COUNT_EXACT_UP_TO = 2_000
@@ -91,6 +98,8 @@ def list_letters(
     """
     filterset = build_filterset(filters)
     sort = sort if sort in SORTS else "newest"
+    if sort == "symbol":
+        return _list_by_symbol(filterset, page=page, per_page=per_page)
     items = _only_agenda_items(filterset)
     if items is not None and sort == "newest":
         return list_letters_under_items(items, page=page, per_page=per_page, exact=exact)
@@ -103,6 +112,20 @@ def list_letters(
     return list_queryset(
         filterset.qs, sort=sort, page=page, per_page=per_page, exact=exact, counter=counter
     )
+
+
+def _list_by_symbol(filterset: LetterFilter, *, page: int, per_page: int | None) -> ListPage:
+    """A page in the order of the letters' first symbols, numbers as numbers (A/80/99 before
+    A/80/434), letters without a symbol last: from the search engine's sort key, the order of
+    the search by symbol too. No index of PostgreSQL's gives that order (every letter was
+    sorted: 1.3 s at a million). The total is the engine's, exact."""
+    page = max(1, int(page))
+    per_page = per_page or PER_PAGE
+    ids, total = sorted_letter_ids(
+        filterset, sort="symbol", offset=(page - 1) * per_page, limit=per_page + 1
+    )
+    rows = letter_rows("SELECT unnest(%s::bigint[])", [ids], keep_order=True) if ids else []
+    return _list_page(rows, "symbol", page, per_page, total, True, total)
 
 
 def list_queryset(

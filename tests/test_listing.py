@@ -191,3 +191,19 @@ def test_every_sort_lists_a_filter_that_matches_through_several_rows(db, client,
     # In the order of the whole list.
     assert page == [pk for pk in listed(list_letters({}, sort=sort)) if pk in page]
     assert client.get("/", {**filters, "sort": sort}).status_code == 200
+
+
+def test_a_list_by_symbol_reads_numbers_as_numbers_as_the_search_does(db):
+    """A/79/99 before A/79/100 (a sort of the strings puts it after), letters without a
+    symbol last; the search by symbol orders the same letters alike."""
+    for symbol in ["A/79/100", "A/79/99"]:
+        letter = Letter.objects.create(bodies="GA", distribution_date=dt.date(2024, 5, 1))
+        LetterSymbol.objects.create(letter=letter, symbol=symbol, position=0)
+    page = list_letters(sort="symbol", per_page=100)
+    symbols = [h.letter.symbol for h in page.hits]
+    assert symbols.index("A/79/99") < symbols.index("A/79/100")
+    known = [s for s in symbols if s]
+    assert symbols == known + [""] * (len(symbols) - len(known)) and "" in symbols
+    assert page.total == Letter.objects.public().count() and page.total_is_exact
+    searched = search_letters("", sort="symbol", per_page=100, facets=False)
+    assert [h.letter.pk for h in searched.hits] == listed(page)

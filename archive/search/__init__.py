@@ -42,6 +42,7 @@ from archive.search.engine import (
     matching_letter_ids,
     matching_years,
     search_letters,
+    sorted_letter_ids,
     visible_letters,
 )
 
@@ -59,5 +60,6 @@ __all__ = [
     "matching_letter_ids",
     "matching_years",
     "search_letters",
+    "sorted_letter_ids",
     "visible_letters",
 ]

@@ -440,6 +440,23 @@ def matching_letter_ids(
     return [int(v) for v in found.fast_field_values("letter_id", [a for _, a in result.hits])]
 
 
+def sorted_letter_ids(
+    filters: Mapping | LetterFilter | None, *, sort: str, offset: int, limit: int
+) -> tuple[list[int], int]:
+    """The ids of the letters the filters keep (no words), `offset` to `offset + limit` in
+    one of the index's orders (SORT_FIELDS), and how many the filters keep: for a list in an
+    order no index of PostgreSQL's gives (archive.listing, by symbol)."""
+    filterset = build_filterset(filters)
+    found, _, _ = _searcher()
+    matcher = combined(None, resolve_filters(filterset, found))
+    field_name, order = SORT_FIELDS[sort]
+    result = found.search(
+        matcher, limit, count=True, offset=offset, order_by_field=field_name, order=order
+    )
+    addresses = [address for _, address in result.hits]
+    return [int(v) for v in found.fast_field_values("letter_id", addresses)], result.count
+
+
 def matching_years(query: str, *, include_synthetic: bool = False) -> list[int]:
     """The years of the distribution dates of the letters matching_letter_ids(query) gives,
     in order, from one aggregation (the admin's date hierarchy for a word search: PostgreSQL
