@@ -43,6 +43,12 @@ from archive.search import (
 # Counting stops here (index entries read: about a millisecond); beyond, the total is estimated.
 COUNT_EXACT_UP_TO = 2_000
 SORTS = ("newest", "oldest", "symbol")
+# Orders no index of PostgreSQL's gives, so a list in them is read from the search engine's
+# sort keys: oldest first with the undated last (letter_newest read backwards puts them
+# first), and by first symbol with numbers as numbers (A/80/99 before A/80/434), letters
+# without a symbol last. PostgreSQL sorted every letter: at a million letters 1.3 s for the
+# list by symbol, now 14 ms.
+ENGINE_ORDERS = ("oldest", "symbol")
 # Letters under agenda items: below this many index entries to read, each is checked for
 # visibility as it is read (newest_under_items_sql).
 CHECK_EVERY_ENTRY_UP_TO = 200
@@ -98,8 +104,8 @@ def list_letters(
     """
     filterset = build_filterset(filters)
     sort = sort if sort in SORTS else "newest"
-    if sort == "symbol":
-        return _list_by_symbol(filterset, page=page, per_page=per_page)
+    if sort in ENGINE_ORDERS:
+        return _list_in_engine_order(filterset, sort, page=page, per_page=per_page)
     items = _only_agenda_items(filterset)
     if items is not None and sort == "newest":
         return list_letters_under_items(items, page=page, per_page=per_page, exact=exact)
@@ -114,18 +120,18 @@ def list_letters(
     )
 
 
-def _list_by_symbol(filterset: LetterFilter, *, page: int, per_page: int | None) -> ListPage:
-    """A page in the order of the letters' first symbols, numbers as numbers (A/80/99 before
-    A/80/434), letters without a symbol last: from the search engine's sort key, the order of
-    the search by symbol too. No index of PostgreSQL's gives that order (every letter was
-    sorted: 1.3 s at a million). The total is the engine's, exact."""
+def _list_in_engine_order(
+    filterset: LetterFilter, sort: str, *, page: int, per_page: int | None
+) -> ListPage:
+    """A page in one of ENGINE_ORDERS, from the search engine's sort keys (the search's own
+    orders). The total is the engine's, exact."""
     page = max(1, int(page))
     per_page = per_page or PER_PAGE
     ids, total = sorted_letter_ids(
-        filterset, sort="symbol", offset=(page - 1) * per_page, limit=per_page + 1
+        filterset, sort=sort, offset=(page - 1) * per_page, limit=per_page + 1
     )
     rows = letter_rows("SELECT unnest(%s::bigint[])", [ids], keep_order=True) if ids else []
-    return _list_page(rows, "symbol", page, per_page, total, True, total)
+    return _list_page(rows, sort, page, per_page, total, True, total)
 
 
 def list_queryset(

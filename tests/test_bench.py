@@ -88,6 +88,7 @@ def test_small_run_fills_only_the_bench_database_and_prints_the_bench_line(bench
         "search_p95_ms",
         "list_p95_ms",
         "detail_p95_ms",
+        "browse_p95_ms",
         "sql_search_p95_ms",
         "import_letters_per_s",
         "index_build_s",

@@ -46,6 +46,7 @@ IMPORT_SOURCE_PREFIX = "bench-import-"
 # A link to a letter's permalink: the page lists at least one letter.
 RESULT_LINK = re.compile(rb'href="/[AS]/\d')
 SYNTHETIC_BODY = re.compile(re.escape(b"[Synthetic benchmark letter]"))
+BROWSE_LINK = re.compile(rb'href="/(?:agenda|topics|states|[AS])/')
 
 # The fixed query set. Rare terms come from the tail of wordfreq's 30 000-word lists, so each
 # matches a few dozen letters at 100 000; common terms match most letters.
@@ -311,12 +312,15 @@ class Command(BaseCommand):
             details = self._measure_pages(
                 client, observer, "detail pages", _detail_urls(), options, SYNTHETIC_BODY
             )
+            browse = self._measure_pages(
+                client, observer, "browse pages", BROWSE_URLS, options, BROWSE_LINK
+            )
             speed = (speed_before, cpu_reference_ms())
             if options["explain"]:
                 self._explain_slowest(client, observer, search)
             exact = self._check_exact(plan)
         imported = self._measure_import(options["import_rounds"])
-        self._report(corpus, search, lists, details, imported, index, exact, speed)
+        self._report(corpus, search, (lists, details, browse), imported, index, exact, speed)
 
     def _corpus(self, wanted: int, regenerate: bool, seed: int) -> int:
         from archive import synthetic
@@ -534,7 +538,8 @@ class Command(BaseCommand):
             self.stdout.write(_import_row(imported))
             self.stdout.write(f"BENCH import_letters_per_s={imported['per_second']:.1f}")
 
-    def _report(self, corpus, search, lists, details, imported, index, exact, speed) -> None:
+    def _report(self, corpus, search, pages, imported, index, exact, speed) -> None:
+        lists, details, browse = pages
         out = self.stdout.write
         out("")
         out(
@@ -551,12 +556,12 @@ class Command(BaseCommand):
             all_search.failures += measure.failures
             all_search.empty += measure.empty
         out(_row(all_search))
-        out(_row(lists))
-        out(_row(details))
-        for measure in [*search.values(), lists, details]:
+        for measure in pages:
+            out(_row(measure))
+        for measure in [*search.values(), *pages]:
             for failure in measure.failures:
                 out(f"  FAILED {failure}")
-        for measure in [lists, details]:
+        for measure in pages:
             worst = sorted(measure.by_url.items(), key=lambda item: -percentile(item[1], 0.5))
             if worst:
                 out(
@@ -577,6 +582,7 @@ class Command(BaseCommand):
             f"search_p95_ms={_fmt(percentile(all_search.requests, 0.95))} "
             f"list_p95_ms={_fmt(percentile(lists.requests, 0.95))} "
             f"detail_p95_ms={_fmt(percentile(details.requests, 0.95))} "
+            f"browse_p95_ms={_fmt(percentile(browse.requests, 0.95))} "
             f"sql_search_p95_ms={_fmt(percentile(all_search.sql, 0.95))} "
             f"index_build_s={index['build_s']:.1f} index_mb={index['mb']:.0f} "
             f"exact={0 if exact else 1}"
@@ -590,7 +596,7 @@ class Command(BaseCommand):
             "took alike)."
         )
         out(line)
-        failures = sum(len(m.failures) for m in [all_search, lists, details])
+        failures = sum(len(m.failures) for m in [all_search, *pages])
         if exact:
             raise CommandError(f"{len(exact)} exactness checks failed; see NOT EXACT above.")
         if failures:
@@ -759,6 +765,13 @@ def _list_urls() -> list[str]:
         )
     urls.append("/?" + urlencode({"date_after": "1990-01-01", "date_before": "1990-12-31"}))
     return urls
+
+
+# The pages between the lists and the letters (sessions, a session's agenda items, topics,
+# states) and the orders of the list no search class times: each counts or orders over the
+# whole archive, where a query that does not use an index shows first (a session's page took
+# over a minute at a million letters before its counts were read from the links' index).
+BROWSE_URLS = ["/agenda/", "/agenda/75/", "/topics/", "/states/", "/?sort=oldest", "/?sort=symbol"]
 
 
 def _detail_urls(count: int = 20) -> list[str]:
