@@ -66,18 +66,10 @@ class ListPage(SearchPage):
         return self.more
 
 
-def ordered(letters: QuerySet, sort: str) -> QuerySet:
-    """`letters` in the order of the list; `newest` and `oldest` match search.py's order."""
-    if sort == "oldest":
-        return letters.order_by(F("distribution_date").asc(nulls_last=True), F("id").asc())
-    if sort == "symbol":
-        first_symbol = Subquery(
-            LetterSymbol.objects.filter(letter=OuterRef("pk"))
-            .order_by("position")
-            .values("lookup")[:1]
-        )
-        return letters.order_by(first_symbol.asc(nulls_last=True), F("id").asc())
-    # The index letter_newest (and its per-state and per-session twins) serves this order.
+def newest_first(letters: QuerySet) -> QuerySet:
+    """`letters` newest first, undated last: the order of the index letter_newest (and its
+    per-state and per-session twins), and of search.py's `newest`. The other orders of the
+    list are read from the search engine (ENGINE_ORDERS)."""
     return letters.order_by(F("distribution_date").desc(nulls_last=True), F("id").desc())
 
 
@@ -115,9 +107,7 @@ def list_letters(
         counter = partial(_count_all, filterset.qs, exact)
     else:
         counter = None
-    return list_queryset(
-        filterset.qs, sort=sort, page=page, per_page=per_page, exact=exact, counter=counter
-    )
+    return list_queryset(filterset.qs, page=page, per_page=per_page, exact=exact, counter=counter)
 
 
 def _list_in_engine_order(
@@ -137,16 +127,14 @@ def _list_in_engine_order(
 def list_queryset(
     letters: QuerySet,
     *,
-    sort: str = "newest",
     page: int = 1,
     per_page: int | None = None,
     exact: bool = False,
     counter=None,
 ) -> ListPage:
-    """One page of `letters` (a queryset of visible letters, e.g. a state's) in the list's
-    order, counted as list_letters counts (`counter()` may count them another way). Three
-    queries, four with an estimate: count, estimate, the page's ids, their rows."""
-    sort = sort if sort in SORTS else "newest"
+    """One page of `letters` (a queryset of visible letters, e.g. a state's) newest first,
+    counted as list_letters counts (`counter()` may count them another way). Three queries,
+    four with an estimate: count, estimate, the page's ids, their rows."""
     page = max(1, int(page))
     per_page = per_page or PER_PAGE
     offset = (page - 1) * per_page
@@ -155,12 +143,12 @@ def list_queryset(
     # sender and title: no Letter built, no query per letter. (Not one statement: a filtered
     # queryset may be DISTINCT, which adds its ordering's columns to the ids' SELECT.)
     page_ids = list(
-        ordered(letters, sort).values_list("pk", flat=True)[offset : offset + per_page + 1]
+        newest_first(letters).values_list("pk", flat=True)[offset : offset + per_page + 1]
     )
     rows = (
         letter_rows("SELECT unnest(%s::bigint[])", [page_ids], keep_order=True) if page_ids else []
     )
-    return _list_page(rows, sort, page, per_page, total, total_is_exact, counted)
+    return _list_page(rows, "newest", page, per_page, total, total_is_exact, counted)
 
 
 def with_row_title(letters: QuerySet) -> QuerySet:
@@ -324,7 +312,7 @@ def newest_under_items(
     if not isinstance(items, QuerySet) and not items:
         return visible_letters().none()
     sql, params = newest_under_items_sql(items, offset=offset, limit=limit, excluding=excluding)
-    return ordered(visible_letters().filter(pk__in=RawSQL(sql, params)), "newest")
+    return newest_first(visible_letters().filter(pk__in=RawSQL(sql, params)))
 
 
 def newest_under_items_sql(

@@ -51,8 +51,7 @@ def results_page(request, *, template: str, with_search: bool):
         "per_page": PER_PAGE,
     }
     if not filterset.is_valid():
-        context.update(advanced_fields=advanced_fields(filterset.form))
-        return render(request, template, {**context, "form_errors": _errors(filterset)}, status=400)
+        return _error_page(request, template, context, _errors(filterset), status=400)
     cleaned = filterset.form.cleaned_data
     query = cleaned.get("q") or ""
     context.update(
@@ -95,8 +94,7 @@ def results_page(request, *, template: str, with_search: bool):
             prepare([])  # the list writes its rows in its template
     except SearchUnavailable:
         message = _("The search index is being built. Please try again in a minute.")
-        context.update(advanced_fields=advanced_fields(filterset.form))
-        return render(request, template, {**context, "form_errors": [message]}, status=503)
+        return _error_page(request, template, context, [message], status=503)
     context["results"] = results
     context["facets"] = facet_links(request.GET, results.facets, cleaned.get("facet") or "")
     context["histogram"] = year_histogram(results.facets) if with_search else None
@@ -107,6 +105,13 @@ def results_page(request, *, template: str, with_search: bool):
         ]
         return render(request, template, context, status=404)
     return render(request, template, context)
+
+
+def _error_page(request, template: str, context: dict, errors: list[str], *, status: int):
+    """The page with its form and the messages, and no results."""
+    form = context["filterset"].form
+    context = {**context, "advanced_fields": advanced_fields(form), "form_errors": errors}
+    return render(request, template, context, status=status)
 
 
 def hit_items(hits) -> SafeString:

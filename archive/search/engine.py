@@ -372,13 +372,7 @@ def search_letters(
         letter_ids = [letter_id for _, letter_id in ranked]
         ranks = [score for score, _ in ranked]
     else:
-        field_name, order = SORT_FIELDS[sort]
-        result = found.search(
-            matcher, per_page, count=count, offset=offset, order_by_field=field_name, order=order
-        )
-        counted = result.count
-        addresses = [address for _, address in result.hits]
-        letter_ids = [int(v) for v in found.fast_field_values("letter_id", addresses)]
+        letter_ids, counted = _in_field_order(found, matcher, sort, offset, per_page, count)
         ranks = [0.0] * len(letter_ids)
     # Snippets highlight the words where they are in the text: a phrase by its positions.
     highlighted = text_query(query) if words is not None else None
@@ -446,12 +440,18 @@ def sorted_letter_ids(
     """The ids of the letters the filters keep (no words), `offset` to `offset + limit` in
     one of the index's orders (SORT_FIELDS), and how many the filters keep: for a list in an
     order no index of PostgreSQL's gives (archive.listing, by symbol)."""
-    filterset = build_filterset(filters)
-    found, _, _ = _searcher()
-    matcher = combined(None, resolve_filters(filterset, found))
+    found, matcher = _matching("", filters, include_synthetic=False)
+    return _in_field_order(found, matcher, sort, offset, limit, count=True)
+
+
+def _in_field_order(
+    found: tantivy.Searcher, matcher, sort: str, offset: int, limit: int, count: bool
+) -> tuple[list[int], int | None]:
+    """Letter ids of the matches `offset` to `offset + limit` in a SORT_FIELDS order, and
+    their number when `count`."""
     field_name, order = SORT_FIELDS[sort]
     result = found.search(
-        matcher, limit, count=True, offset=offset, order_by_field=field_name, order=order
+        matcher, limit, count=count, offset=offset, order_by_field=field_name, order=order
     )
     addresses = [address for _, address in result.hits]
     return [int(v) for v in found.fast_field_values("letter_id", addresses)], result.count
